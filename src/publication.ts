@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { formatIssues } from './zod-issues.js';
+
+/**
+ * The publication file (`GAZETTE_CONFIG`): topics, lists and sources, validated with zod.
+ * Relative paths inside it are resolved against the file's own directory.
+ */
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (max 63), e.g. "north-korea"');
+
+export const topicSchema = z.object({
+  slug,
+  name: z.string().min(1),
+  /** Category/tag names or slugs that map to this topic (case-insensitive). */
+  terms: z.array(z.string().min(1)).default([]),
+  /** Words or phrases matched on word boundaries, case-insensitive, in title and lead. */
+  keywords: z.array(z.string().min(1)).default([]),
+});
+
+const headerSafe = z
+  .string()
+  .min(1)
+  .refine((s) => !/[\r\n]/.test(s), 'must not contain line breaks');
+
+export const listSchema = z.object({
+  id: slug,
+  name: headerSafe,
+  description: z.string().default(''),
+  /** Sender identity; defaults to MAIL_FROM. */
+  from: z.object({ name: headerSafe, address: z.email() }).optional(),
+  replyTo: z.email().optional(),
+  /** Postal address shown in every email's footer (CAN-SPAM). */
+  postalAddress: z.string().min(1),
+  schedule: z.object({
+    /** Cron expression (5 or 6 fields), evaluated in `tz`. */
+    cron: z.string().min(1),
+    /** IANA time zone, e.g. "Asia/Seoul". */
+    tz: z.string().min(1),
+  }),
+  /** Topic slugs this list offers; readers choose among them. */
+  topics: z.array(slug).min(1),
+  /** Beginning of the first edition's window (ISO-8601); default: one schedule period before it. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** Send a short "nothing new" digest to readers whose topics have nothing new. */
+  sendWhenEmpty: z.boolean().default(false),
+  /** Readers per send-batch job. */
+  batchSize: z.number().int().min(1).max(5000).default(100),
+  /** Template name under templates/ (`<name>.mjml.hbs`). */
+  template: z.string().regex(/^[a-z0-9-]+$/).default('digest'),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [
+  z.object({
+    id: slug,
+    type: z.literal('files'),
+    /** A file or directory of WordPress post JSON (one object, an array, or one per file). */
+    path: z.string().min(1),
+    /** Seconds between scheduled collections; omit for manual only. */
+    everySeconds: z.number().int().positive().optional(),
+  }),
+]);
+
+export const publicationSchema = z
+  .object({
+    name: z.string().min(1),
+    topics: z.array(topicSchema).min(1),
+    /** Topic slug for briefings that match no topic. */
+    fallbackTopic: slug,
+    lists: z.array(listSchema).min(1),
+    sources: z.array(sourceSchema).default([]),
+  })
+  .superRefine((p, ctx) => {
+    const topicSlugs = new Set(p.topics.map((t) => t.slug));
+    if (!topicSlugs.has(p.fallbackTopic)) {
+      ctx.addIssue({ code: 'custom', path: ['fallbackTopic'], message: `unknown topic "${p.fallbackTopic}"` });
+    }
+    p.lists.forEach((list, i) => {
+      for (const t of list.topics) {
+        if (!topicSlugs.has(t)) ctx.addIssue({ code: 'custom', path: ['lists', i, 'topics'], message: `unknown topic "${t}"` });
+      }
+    });
+    for (const [key, items] of [
+      ['topics', p.topics.map((t) => t.slug)],
+      ['lists', p.lists.map((l) => l.id)],
+      ['sources', p.sources.map((s) => s.id)],
+    ] as const) {
+      const seen = new Set<string>();
+      for (const id of items) {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [key], message: `duplicate id "${id}"` });
+        seen.add(id);
+      }
+    }
+  });
+
+export type Topic = z.infer<typeof topicSchema>;
+export type List = z.infer<typeof listSchema>;
+export type Source = z.infer<typeof sourceSchema>;
+export type Publication = z.infer<typeof publicationSchema>;
+
+export class PublicationError extends Error {
+  readonly code = 'PUBLICATION_INVALID';
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid publication file\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** Parse and validate a publication object; relative source paths resolve against `baseDir`. */
+export function parsePublication(raw: unknown, file: string, baseDir: string): Publication {
+  const result = publicationSchema.safeParse(raw);
+  if (!result.success) throw new PublicationError(file, formatIssues(result.error));
+  for (const list of result.data.lists) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: list.schedule.tz });
+    } catch {
+      throw new PublicationError(file, [`lists.${list.id}.schedule.tz: unknown time zone "${list.schedule.tz}"`]);
+    }
+  }
+  const sources = result.data.sources.map((s) =>
+    s.type === 'files' ? { ...s, path: path.resolve(baseDir, s.path) } : s,
+  );
+  return Object.freeze({ ...result.data, sources });
+}
+
+/** Read and validate the publication file at `file`. */
+export async function loadPublication(file: string): Promise<Publication> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PublicationError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new PublicationError(file, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return parsePublication(raw, file, path.dirname(path.resolve(file)));
+}
+
+export function findList(publication: Publication, listId: string): List | undefined {
+  return publication.lists.find((l) => l.id === listId);
+}
