@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { scheduleProblem } from './editions/schedule.js';
 import { formatIssues } from './zod-issues.js';
 
 /**
@@ -45,8 +46,11 @@ export const listSchema = z.object({
   topics: z.array(slug).min(1),
   /** Beginning of the first edition's window (ISO-8601); default: one schedule period before it. */
   since: z.iso.datetime({ offset: true }).optional(),
-  /** Send a short "nothing new" digest to readers whose topics have nothing new. */
-  sendWhenEmpty: z.boolean().default(false),
+  /**
+   * What a reader whose followed topics have nothing new gets: no email (`skip`), or the whole
+   * edition (`whole-edition`). @defaultValue skip
+   */
+  whenNothingFollowed: z.enum(['skip', 'whole-edition']).default('skip'),
   /** Readers per send-batch job. */
   batchSize: z.number().int().min(1).max(5000).default(100),
   /** Template name under templates/ (`<name>.mjml.hbs`). */
@@ -115,13 +119,11 @@ export class PublicationError extends Error {
 export function parsePublication(raw: unknown, file: string, baseDir: string): Publication {
   const result = publicationSchema.safeParse(raw);
   if (!result.success) throw new PublicationError(file, formatIssues(result.error));
-  for (const list of result.data.lists) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: list.schedule.tz });
-    } catch {
-      throw new PublicationError(file, [`lists.${list.id}.schedule.tz: unknown time zone "${list.schedule.tz}"`]);
-    }
-  }
+  const scheduleProblems = result.data.lists.flatMap((list) => {
+    const problem = scheduleProblem(list.schedule);
+    return problem ? [`lists.${list.id}.schedule: ${problem}`] : [];
+  });
+  if (scheduleProblems.length) throw new PublicationError(file, scheduleProblems);
   const sources = result.data.sources.map((s) =>
     s.type === 'files' ? { ...s, path: path.resolve(baseDir, s.path) } : s,
   );

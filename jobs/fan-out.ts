@@ -1,0 +1,16 @@
+import type { FanOut } from '../src/delivery/dispatcher.js';
+import type { Producer } from '../src/queue/producer.js';
+import { finishEdition } from './finish-edition.js';
+import { sendBatch } from './send-batch.js';
+
+/** Fan-out with a BullMQ flow: `finish-edition` parents one `send-batch` per batch. */
+export function flowFanOut(producer: () => Producer): FanOut {
+  return {
+    async addBatches(editionId, batches) {
+      await producer().addFlow(
+        { def: finishEdition, payload: { editionId } },
+        Array.from({ length: batches }, (_, batch) => ({ def: sendBatch, payload: { editionId, batch } })),
+      );
+    },
+  };
+}

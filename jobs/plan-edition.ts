@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { defineJob, jobId, KEEP } from '../src/queue/define.js';
+import { dispatchEdition } from './dispatch-edition.js';
+
+/**
+ * Plan a list's edition for the latest slot at `at` (default: when the job runs, which for a
+ * scheduled job is its slot) and hand it to dispatch. Planning a slot twice plans it once.
+ */
+export const planEdition = defineJob({
+  name: 'plan-edition',
+  queue: 'editions',
+  payload: z.object({ listId: z.string().min(1), at: z.iso.datetime().optional() }),
+  options: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, ...KEEP },
+  jobId: (p) => jobId('plan', p.listId, p.at ?? 'scheduled'),
+  handle: async (p, { services, log }) => {
+    const outcome = await services.planner.plan(p.listId, p.at ? new Date(p.at) : new Date());
+    if (outcome.status === 'skipped') {
+      log.info({ event: 'edition.skipped', listId: p.listId, editionId: outcome.editionId, reason: outcome.reason }, 'nothing to plan');
+      return outcome;
+    }
+    log.info({ event: `edition.${outcome.status}`, editionId: outcome.edition.id }, 'edition planned');
+    await services.producer.add(dispatchEdition, { editionId: outcome.edition.id });
+    return { status: outcome.status, editionId: outcome.edition.id };
+  },
+});

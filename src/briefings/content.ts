@@ -1,0 +1,288 @@
+import { compile, type DomNode, type FormatCallback } from 'html-to-text';
+import sanitizeHtml from 'sanitize-html';
+
+/** What a briefing keeps of a post's body. */
+export interface DigestedContent {
+  /** Sanitized HTML (allowlist), no stray closing tags, URLs absolute. */
+  html: string;
+  /** Plain text of the first paragraph, whitespace collapsed, at most {@link LEAD_MAX_CHARS}. */
+  lead: string;
+  /** Plain text of the section after a "Why it matters" heading; paragraphs joined by a blank line. */
+  whyItMatters?: string;
+}
+
+/** Longest lead, ellipsis included. */
+export const LEAD_MAX_CHARS = 600;
+
+/** Render code uses this private-use character as a sentinel: publisher text must never carry it. */
+const SENTINEL = '\uE000';
+/** A paragraph this short and entirely bold reads as a heading (Korea Pro's "Why It Matters"). */
+const HEADING_MAX_CHARS = 120;
+const WHY_IT_MATTERS = /^why it matters[\s:.!?…—–-]*$/i;
+
+/**
+ * Turns a post's `content.rendered` into what a briefing keeps: sanitized HTML, the lead and the
+ * "why it matters" section. Repairs the saved-seed damage (opening tags stripped, closing ones
+ * kept) first; well-formed HTML passes through unchanged in meaning.
+ *
+ * @param baseUrl - the post's URL: relative links and images are resolved against it; without
+ *   it they are dropped (a relative URL means nothing in an email).
+ */
+export function digestContent(rawHtml: string, baseUrl?: string): DigestedContent {
+  const repaired = repairStrippedParagraphs(rawHtml.replaceAll(SENTINEL, ''));
+  const html = sanitize(repaired, baseUrl);
+  const blocks = readBlocks(html);
+  const whyItMatters = sectionAfterWhyItMatters(blocks);
+  const lead = capOnWord(firstParagraph(blocks) ?? '', LEAD_MAX_CHARS);
+  return whyItMatters === undefined ? { html, lead } : { html, lead, whyItMatters };
+}
+
+// ── Repair ───────────────────────────────────────────────────────────────────────────────────
+
+const P_CLOSE = /<\/p\s*>/gi;
+const P_OPEN = /<p[\s>/]/i;
+const ANY_OPEN = /<[a-z]/i;
+/** Block-level tags: a rebuilt paragraph starts after the last one, never around it. */
+const BLOCK_TAG = /<\/?(?:address|article|aside|blockquote|div|dl|figure|figcaption|footer|form|h[1-6]|header|hr|li|main|nav|ol|pre|section|table|ul)\b[^>]*>/gi;
+const TAG = /<(\/?)([a-z][a-z0-9]*)\b[^>]*>/gi;
+const EMPHASIS = new Set(['b', 'strong', 'em', 'i']);
+
+/**
+ * Rebuilds `<p>` around every chunk that ends in `</p>` but has no opening `<p`: in the saved
+ * seeds the opening tags were stripped, so without this the text would float outside any
+ * paragraph and the stray `</p>` would become an empty one (htmlparser2 follows browsers there).
+ * A chunk of well-formed HTML always holds its own `<p`, so it is left alone.
+ */
+function repairStrippedParagraphs(html: string): string {
+  let out = '';
+  let last = 0;
+  let repaired = false;
+  for (const match of html.matchAll(P_CLOSE)) {
+    const chunk = html.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (P_OPEN.test(chunk)) {
+      out += chunk + match[0];
+    } else {
+      out += wrapParagraph(chunk);
+      repaired = true;
+    }
+  }
+  const tail = html.slice(last);
+  // A document cut off mid-paragraph leaves text after the last `</p>`: keep it as a paragraph.
+  const wrapTail = repaired && tail.trim() !== '' && !P_OPEN.test(tail);
+  return out + (wrapTail ? wrapParagraph(tail) : tail);
+}
+
+function wrapParagraph(chunk: string): string {
+  let split = 0;
+  for (const match of chunk.matchAll(BLOCK_TAG)) split = match.index + match[0].length;
+  const body = chunk.slice(split);
+  if (body.trim() === '') return chunk.slice(0, split) + body;
+  return `${chunk.slice(0, split)}<p>${restoreEmphasis(body)}</p>`;
+}
+
+/**
+ * In a chunk whose opening tags were all stripped, `Why It Matters</b>` was bold and
+ * `Reuters</span></i>` italic: reopen b/strong/em/i at the start of the text run they close,
+ * so emphasis (and the bold heading) survive. Other stray closers are left for the sanitizer.
+ */
+function restoreEmphasis(body: string): string {
+  if (ANY_OPEN.test(body)) return body;
+  let out = '';
+  let runStart = 0; // where the text run that the next closing tags end begins, in `out`
+  let last = 0;
+  let openers: string[] = [];
+  const flush = (): void => {
+    if (openers.length === 0) return;
+    if (out.slice(runStart).trim() !== '') out = out.slice(0, runStart) + openers.reverse().join('') + out.slice(runStart);
+    openers = [];
+  };
+  for (const match of body.matchAll(TAG)) {
+    const text = body.slice(last, match.index);
+    if (text !== '') {
+      flush();
+      runStart = out.length;
+    }
+    out += text;
+    const name = match[2]?.toLowerCase() ?? '';
+    if (match[1] === '/' && EMPHASIS.has(name)) openers.push(`<${name}>`);
+    out += match[0];
+    last = match.index + match[0].length;
+  }
+  flush();
+  return out + body.slice(last);
+}
+
+// ── Sanitize ─────────────────────────────────────────────────────────────────────────────────
+
+const LINK_PROTOCOLS = ['http:', 'https:', 'mailto:'];
+const DIMENSION = /^\d{1,4}%?$/;
+
+function sanitize(html: string, baseUrl: string | undefined): string {
+  const clean = sanitizeHtml(html, {
+    allowedTags: ['p', 'br', 'a', 'strong', 'b', 'em', 'i', 'ul', 'ol', 'li', 'blockquote', 'h2', 'h3', 'h4', 'img', 'figure', 'figcaption'],
+    allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'width', 'height'] },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['https'] },
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'discard',
+    // Drop the content of these, not just the tags: nobody wants a script's source as text.
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'template', 'object', 'svg', 'math', 'title'],
+    transformTags: { a: (_tag, attribs) => transformLink(attribs, baseUrl), img: (_tag, attribs) => transformImage(attribs, baseUrl) },
+    textFilter: (text) => text.replaceAll(SENTINEL, ''),
+  });
+  // Stripped seeds and `<p>&nbsp;</p>` spacers leave empty paragraphs; sanitize-html writes a
+  // bare `<p>` (no attributes are allowed on it), so this only ever matches its own output.
+  return clean.replace(/<p>(?:\s|&nbsp;|\u00a0|<br \/>)*<\/p>/g, '').trim();
+}
+
+/** Links must resolve to http(s)/mailto; a link that does not becomes its text (span is not allowed). */
+function transformLink(attribs: sanitizeHtml.Attributes, baseUrl: string | undefined): sanitizeHtml.Tag {
+  const href = resolveUrl(attribs.href, baseUrl, LINK_PROTOCOLS);
+  return href ? { tagName: 'a', attribs: { href, rel: 'noopener' } } : { tagName: 'span', attribs: {} };
+}
+
+/** Images must be https (mixed content and tracking over http); anything else is dropped. */
+function transformImage(attribs: sanitizeHtml.Attributes, baseUrl: string | undefined): sanitizeHtml.Tag {
+  const src = resolveUrl(attribs.src, baseUrl, ['https:']);
+  if (!src) return { tagName: 'span', attribs: {} };
+  const kept: sanitizeHtml.Attributes = { src, alt: (attribs.alt ?? '').replaceAll(SENTINEL, '') };
+  for (const key of ['width', 'height'] as const) {
+    const value = attribs[key];
+    if (value !== undefined && DIMENSION.test(value)) kept[key] = value;
+  }
+  return { tagName: 'img', attribs: kept };
+}
+
+function resolveUrl(value: string | undefined, baseUrl: string | undefined, protocols: readonly string[]): string | undefined {
+  if (!value?.trim()) return undefined;
+  try {
+    const url = baseUrl ? new URL(value.trim(), baseUrl) : new URL(value.trim());
+    return protocols.includes(url.protocol) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ── Plain text ───────────────────────────────────────────────────────────────────────────────
+
+type BlockKind = 'paragraph' | 'heading' | 'item';
+interface Block {
+  kind: BlockKind;
+  text: string;
+  /** Entirely bold: a short one reads as a heading. */
+  bold: boolean;
+}
+type Builder = Parameters<FormatCallback>[2];
+
+/** html-to-text hands `metadata` to formatters at run time; its type definitions omit it. */
+const blocksOf = (builder: Builder): Block[] => (builder as Builder & { metadata: Block[] }).metadata;
+
+/** Records leaf blocks only (a blockquote holding paragraphs is recorded as its paragraphs). */
+function recordBlock(kind: BlockKind, elem: DomNode, walk: Parameters<FormatCallback>[1], builder: Builder): void {
+  const blocks = blocksOf(builder);
+  const before = blocks.length;
+  builder.openBlock({ leadingLineBreaks: 2 });
+  walk(elem.children, builder);
+  builder.closeBlock({
+    trailingLineBreaks: 2,
+    blockTransform: (text) => {
+      if (blocks.length === before) blocks.push({ kind, text: collapse(text), bold: isAllBold(elem) });
+      return text;
+    },
+  });
+}
+
+const formatList: FormatCallback = (elem, walk, builder) => {
+  for (const child of elem.children) {
+    if (child.name === 'li') recordBlock('item', child, walk, builder);
+  }
+};
+
+const toText = compile({
+  wordwrap: false,
+  formatters: {
+    paragraph: (elem, walk, builder) => recordBlock('paragraph', elem, walk, builder),
+    heading: (elem, walk, builder) => recordBlock('heading', elem, walk, builder),
+    list: formatList,
+  },
+  selectors: [
+    { selector: 'p', format: 'paragraph' },
+    { selector: 'blockquote', format: 'paragraph' },
+    { selector: 'h2', format: 'heading' },
+    { selector: 'h3', format: 'heading' },
+    { selector: 'h4', format: 'heading' },
+    { selector: 'ul', format: 'list' },
+    { selector: 'ol', format: 'list' },
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+    { selector: 'figcaption', format: 'skip' },
+  ],
+}) as (html: string, metadata: Block[]) => string;
+
+/** Plain-text blocks of sanitized HTML, in document order, entities decoded by html-to-text. */
+function readBlocks(html: string): Block[] {
+  const blocks: Block[] = [];
+  const whole = collapse(toText(html, blocks));
+  // Text outside any block (a post with no markup at all) still deserves a lead.
+  if (blocks.length === 0 && whole !== '') blocks.push({ kind: 'paragraph', text: whole, bold: false });
+  return blocks.filter((b) => b.text !== '');
+}
+
+function isAllBold(node: DomNode): boolean {
+  let sawBold = false;
+  const visit = (n: DomNode): boolean =>
+    n.children.every((child) => {
+      if (child.type === 'text') return (child.data ?? '').trim() === '';
+      if (child.name === 'br') return true;
+      if (child.name === 'b' || child.name === 'strong') return (sawBold = true);
+      return visit(child);
+    });
+  return visit(node) && sawBold;
+}
+
+function isHeadingLike(block: Block): boolean {
+  return block.kind === 'heading' || (block.bold && block.text.length <= HEADING_MAX_CHARS) || WHY_IT_MATTERS.test(block.text);
+}
+
+function firstParagraph(blocks: Block[]): string | undefined {
+  const body = blocks.filter((b) => !isHeadingLike(b));
+  return (body.find((b) => b.kind === 'paragraph') ?? body[0])?.text;
+}
+
+function sectionAfterWhyItMatters(blocks: Block[]): string | undefined {
+  const start = blocks.findIndex((b) => b.kind !== 'item' && WHY_IT_MATTERS.test(b.text));
+  if (start === -1) return undefined;
+  const section: string[] = [];
+  for (const block of blocks.slice(start + 1)) {
+    if (isHeadingLike(block)) break;
+    section.push(block.kind === 'item' ? `• ${block.text}` : block.text);
+  }
+  return section.length > 0 ? section.join('\n\n') : undefined;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+const words = new Intl.Segmenter(undefined, { granularity: 'word' });
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Cuts at the last whole word that fits (ellipsis included); a single giant word is cut by grapheme. */
+function capOnWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const limit = max - 1;
+  let end = 0;
+  for (const s of words.segment(text)) {
+    const next = s.index + s.segment.length;
+    if (next > limit) break;
+    if (s.isWordLike) end = next;
+  }
+  if (end === 0) {
+    for (const s of graphemes.segment(text)) {
+      if (s.index + s.segment.length > limit) break;
+      end = s.index + s.segment.length;
+    }
+  }
+  return `${text.slice(0, end).trimEnd()}…`;
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import type { Container } from '../container.js';
+import { pingRedis } from '../store/redis.js';
+import { type PrivateRedis, startPrivateRedis } from '../store/private-redis.js';
+import { boot, loadSettings, UsageError } from './boot.js';
+import { writePreview } from './preview.js';
+import { runEdition } from './run-edition.js';
+
+/** Sample readers with different topic choices (empty = all of the list's topics). */
+export const SAMPLE_READERS = [
+  { email: 'ada@example.com', name: 'Ada', topics: [] as string[] },
+  { email: 'linus@example.com', name: 'Linus', topics: ['trade'] },
+  { email: 'min-ji@example.com', name: 'Min-ji', topics: ['diplomacy'] },
+  { email: 'grace@example.com', name: 'Grace', topics: ['north-korea'] },
+];
+
+const DEMO_DEFAULTS = { REDIS_PREFIX: '{gazette-demo}', MAIL_TRANSPORT: 'outbox:outbox' };
+
+type Say = (line: string) => void;
+
+/** The Redis at REDIS_URL if it answers, else a private redis-server from PATH, else a clear error. */
+async function demoRedis(url: string, say: Say): Promise<PrivateRedis | null> {
+  try {
+    await pingRedis(url);
+    say(`Redis: using ${url}`);
+    return null;
+  } catch {
+    try {
+      const own = await startPrivateRedis();
+      say(`Redis: nothing answers at ${url}; started a private redis-server at ${own.url} (stopped at the end)`);
+      return own;
+    } catch (err) {
+      throw new UsageError(
+        `the demo needs Redis: nothing answers at ${url} and ${(err as Error).message}. ` +
+          'Set REDIS_URL to a running Redis, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).',
+      );
+    }
+  }
+}
+
+/**
+ * The whole pipeline on the bundled sample briefings: collect, classify, sample readers,
+ * plan, render, send through the queues to the outbox, and an HTML preview. Running it twice
+ * sends nothing new: the edition is planned and sent once.
+ */
+export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
+  const { config } = await loadSettings(DEMO_DEFAULTS);
+  const own = await demoRedis(config.redisUrl, say);
+  let container: Container | null = null;
+  try {
+    container = await boot(own ? { ...DEMO_DEFAULTS, REDIS_URL: own.url } : DEMO_DEFAULTS);
+    if (own) process.env.REDIS_URL = own.url;
+    const s = container.services;
+    const list = s.publication.lists[0];
+    if (!list) throw new UsageError('the publication file declares no list');
+    container.startWorkers();
+
+    for (const source of s.publication.sources) {
+      const r = await s.collector.collect(source);
+      say(`Collected from ${source.id}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined`);
+    }
+    for (const sample of SAMPLE_READERS) {
+      const reader = await s.readers.upsert(sample.email, sample.name);
+      const current = await s.readers.subscription(list.id, reader.id);
+      if (current?.status !== 'confirmed') {
+        await s.readers.setSubscription(list.id, reader.id, { status: 'confirmed', topics: sample.topics, consent: { source: 'demo' } });
+      }
+    }
+    say(`Readers on ${list.id}: ${SAMPLE_READERS.map((r) => `${r.name} (${r.topics.join(', ') || 'all topics'})`).join('; ')}`);
+
+    const run = await runEdition(s, list.id, new Date(), (step) => say(`  … ${step}`));
+    if (run.status === 'skipped') {
+      say(`No edition to send: ${run.reason}.`);
+      return;
+    }
+    const r = run.result;
+    say(
+      run.planned === 'existing'
+        ? `Edition ${run.editionId} was already planned and sent before: nothing sent twice.`
+        : `Edition ${run.editionId}: ${r.dispatched} sent, ${r.skipped} skipped (nothing new in their topics), ${r.failed + r.bounced} failed; ${r.renders} MJML renders for ${r.audience} readers.`,
+    );
+    const preview = await writePreview(s, { listId: list.id, editionId: run.editionId, out: path.join('outbox', `preview-${run.editionId}.html`) });
+    const where = s.mailer.destination;
+    say(`Emails (.eml, one per reader): ${path.join(where, run.editionId)}${path.sep}`);
+    if (preview) say(`HTML preview of the whole edition: ${preview.file}`);
+  } finally {
+    await container?.close();
+    await own?.stop();
+  }
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { formatIssues } from './zod-issues.js';
+
+/**
+ * The only reader of `process.env`. One zod schema, read once, frozen.
+ * Error messages name the variable and never echo its value.
+ */
+
+const mailTransport = z
+  .string()
+  .refine((v) => /^(smtps?:\/\/.+|outbox:.+)$/.test(v), 'must be smtp://…, smtps://… or outbox:DIR');
+
+const envSchema = z
+  .object({
+    /** `development` allows a built-in SECRET; anything else requires one. @defaultValue development */
+    GAZETTE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    /** Key prefix in Redis for all of Gazette's data and queues; a hash tag keeps Redis Cluster happy. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9{}_-]+$/, 'letters, digits, _ - { } only')
+      .default('{gazette}'),
+    GAZETTE_CONFIG: z.string().min(1).default('sample/gazette.json'),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    MAIL_TRANSPORT: mailTransport.default('outbox:outbox'),
+    MAIL_FROM: z.string().min(3).default('Gazette <gazette@localhost>'),
+    /** Address used for `mailto:` unsubscribe; defaults to unsubscribe@<MAIL_FROM domain>. */
+    MAIL_UNSUBSCRIBE: z.email().optional(),
+    /** Concurrent jobs per queue in one worker process. */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+    DKIM_DOMAIN: z.string().min(1).optional(),
+    DKIM_SELECTOR: z.string().min(1).optional(),
+    DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.GAZETTE_ENV !== 'development' && !env.SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SECRET'], message: `is required when GAZETTE_ENV=${env.GAZETTE_ENV}` });
+    }
+    const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY_FILE];
+    if (dkim.some(Boolean) && !dkim.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DKIM_DOMAIN'],
+        message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together',
+      });
+    }
+  });
+
+/** Used only when GAZETTE_ENV=development and no SECRET is set: links are then forgeable by anyone. */
+const DEVELOPMENT_SECRET = 'gazette-development-secret-do-not-use-in-production';
+
+export type MailTransportSetting = { kind: 'smtp'; url: string } | { kind: 'outbox'; dir: string };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  redisUrl: string;
+  redisPrefix: string;
+  publicationFile: string;
+  publicUrl: string;
+  port: number;
+  secret: string;
+  adminToken?: string;
+  mail: {
+    transport: MailTransportSetting;
+    from: string;
+    unsubscribeAddress: string;
+    dkim?: { domainName: string; keySelector: string; privateKeyFile: string };
+  };
+  workerConcurrency: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+function fromDomain(from: string): string {
+  const match = /@([^>\s]+)>?\s*$/.exec(from);
+  return match?.[1] ?? 'localhost';
+}
+
+/**
+ * Validate `env` (default: `process.env`) into a frozen Config; throws ConfigError listing every
+ * problem. `defaults` fill variables that are unset (the demo uses its own prefix, for example).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Record<string, string> = {}): Config {
+  const given = Object.entries(env).filter(([, v]) => v !== undefined && v !== '');
+  const present = { ...defaults, ...Object.fromEntries(given) };
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
+  const e = parsed.data;
+  const transport: MailTransportSetting = e.MAIL_TRANSPORT.startsWith('outbox:')
+    ? { kind: 'outbox', dir: e.MAIL_TRANSPORT.slice('outbox:'.length) }
+    : { kind: 'smtp', url: e.MAIL_TRANSPORT };
+  const config: Config = {
+    env: e.GAZETTE_ENV,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    publicationFile: e.GAZETTE_CONFIG,
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    port: e.PORT,
+    secret: e.SECRET ?? DEVELOPMENT_SECRET,
+    ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
+    mail: {
+      transport,
+      from: e.MAIL_FROM,
+      unsubscribeAddress: e.MAIL_UNSUBSCRIBE ?? `unsubscribe@${fromDomain(e.MAIL_FROM)}`,
+      ...(e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY_FILE
+        ? {
+            dkim: {
+              domainName: e.DKIM_DOMAIN,
+              keySelector: e.DKIM_SELECTOR,
+              privateKeyFile: e.DKIM_PRIVATE_KEY_FILE,
+            },
+          }
+        : {}),
+    },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+  };
+  return Object.freeze(config);
+}

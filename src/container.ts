@@ -1,0 +1,109 @@
+import type { Worker } from 'bullmq';
+import { flowFanOut } from '../jobs/fan-out.js';
+import { jobs } from '../jobs/index.js';
+import { Collector } from './briefings/collect.js';
+import { Quarantine } from './briefings/quarantine.js';
+import { BriefingStore } from './briefings/store.js';
+import type { Config } from './config.js';
+import { Audience } from './delivery/audience.js';
+import { BatchSender } from './delivery/batch.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { Ledger } from './delivery/ledger.js';
+import { createMailer } from './delivery/mailer.js';
+import { archiveUrl, type Identity } from './delivery/message.js';
+import { Renders } from './delivery/renders.js';
+import { SuppressionList } from './delivery/suppression.js';
+import { EditionPlanner } from './editions/planner.js';
+import { EditionStore } from './editions/store.js';
+import type { Logger } from './logger.js';
+import type { Publication } from './publication.js';
+import { Producer } from './queue/producer.js';
+import { startWorkers } from './queue/runner.js';
+import { loadTemplates } from './render/templates.js';
+import type { Services } from './services.js';
+import { keys } from './store/keys.js';
+import { createRedis, type Redis } from './store/redis.js';
+import { ReaderStore } from './subscriptions/readers.js';
+import { Tokens } from './subscriptions/tokens.js';
+import { createClassifier } from './topics/classify.js';
+
+/** The one place that builds connections, adapters and services, and closes them in order. */
+export interface Container {
+  services: Services;
+  log: Logger;
+  /** Start workers for all queues in this process. */
+  startWorkers(): Worker[];
+  /** Stop taking jobs, let in-flight ones finish, then close queues, mail pool and Redis. */
+  close(): Promise<void>;
+}
+
+export async function createContainer(config: Config, publication: Publication, log: Logger): Promise<Container> {
+  const connections: Redis[] = [];
+  const connect = (role: 'worker' | 'producer') => {
+    const client = createRedis(config.redisUrl, role);
+    client.on('error', (err) => log.error({ event: 'redis.error', err: err.message }, 'redis connection error'));
+    connections.push(client);
+    return client;
+  };
+  const redis = connect('worker');
+  const k = keys(config.redisPrefix);
+  const identity: Identity = {
+    publicUrl: config.publicUrl,
+    defaultFrom: config.mail.from,
+    unsubscribeAddress: config.mail.unsubscribeAddress,
+  };
+
+  const briefings = new BriefingStore(redis, k);
+  const quarantine = new Quarantine(redis, k);
+  const editions = new EditionStore(redis, k);
+  const readers = new ReaderStore(redis, k);
+  const suppression = new SuppressionList(redis, k);
+  const ledger = new Ledger(redis, k);
+  const tokens = new Tokens(config.secret);
+  const templates = await loadTemplates();
+  const mailer = await createMailer(config.mail.transport, config.mail.dkim);
+  const producer = new Producer(redis, config.redisPrefix);
+  const renders = new Renders(redis, k, publication, templates, (e) => archiveUrl(config.publicUrl, e));
+  const audience = new Audience(redis, k, readers, ledger);
+  const dispatcher = new Dispatcher(publication, editions, audience, renders, flowFanOut(() => producer), log);
+  const services: Services = {
+    config,
+    publication,
+    briefings,
+    quarantine,
+    collector: new Collector(briefings, quarantine, createClassifier(publication.topics, publication.fallbackTopic)),
+    editions,
+    planner: new EditionPlanner(publication, briefings, editions),
+    readers,
+    suppression,
+    ledger,
+    tokens,
+    templates,
+    renders,
+    dispatcher,
+    batches: new BatchSender({ dispatcher, audience, readers, suppression, ledger, renders, mailer, tokens, identity, log }),
+    mailer,
+    producer,
+  };
+
+  const workers: Worker[] = [];
+  return {
+    services,
+    log,
+    startWorkers() {
+      const started = startWorkers(jobs, services, log, {
+        connection: () => connect('worker'),
+        prefix: config.redisPrefix,
+        concurrency: config.workerConcurrency,
+      });
+      workers.push(...started);
+      return started;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await producer.close();
+      await mailer.close();
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { Logger } from '../logger.js';
+import type { ReaderStore } from '../subscriptions/readers.js';
+import type { Tokens } from '../subscriptions/tokens.js';
+import type { Audience, AudienceEntry } from './audience.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { Ledger } from './ledger.js';
+import { MailError, type Mailer } from './mailer.js';
+import { envelope, type Identity, readerLinks } from './message.js';
+import type { Renders } from './renders.js';
+import type { SuppressionList } from './suppression.js';
+
+export interface BatchReport {
+  dispatched: number;
+  skipped: number;
+  bounced: number;
+  failed: number;
+  /** Readers already settled by an earlier attempt. */
+  alreadyDone: number;
+}
+
+/** Sends in flight at once within a batch (matches the SMTP pool's connections). */
+const PARALLEL = 5;
+
+/**
+ * Sends one batch of an edition. Every reader is claimed in the ledger before the send and
+ * settled after it, so a retried batch skips who was already sent. One reader's permanent
+ * failure is recorded (5xx on the recipient: bounced and suppressed), not a failed batch;
+ * a transient failure (4xx, connection) fails the batch so BullMQ retries it with backoff.
+ */
+export class BatchSender {
+  constructor(
+    private readonly deps: {
+      dispatcher: Dispatcher;
+      audience: Audience;
+      readers: ReaderStore;
+      suppression: SuppressionList;
+      ledger: Ledger;
+      renders: Renders;
+      mailer: Mailer;
+      tokens: Tokens;
+      identity: Identity;
+      log: Logger;
+    },
+  ) {}
+
+  async send(editionId: string, batch: number, attempt: string): Promise<BatchReport> {
+    const { dispatcher, audience } = this.deps;
+    const { edition, list } = await dispatcher.load(editionId);
+    const entries = await audience.range(editionId, batch * list.batchSize, list.batchSize);
+    const report: BatchReport = { dispatched: 0, skipped: 0, bounced: 0, failed: 0, alreadyDone: 0 };
+    const ids = entries.map((e) => e.readerId);
+    const loaded = new Map((await this.deps.readers.loadMany(list.id, ids)).map((r) => [r.reader.id, r]));
+    const suppressed = await this.deps.suppression.suppressed([...loaded.values()].map((r) => r.reader.email));
+
+    const sendOne = async (entry: AudienceEntry): Promise<void> => {
+      const { ledger } = this.deps;
+      const claim = await ledger.claim(editionId, entry.readerId, attempt);
+      if (!claim.claimed) {
+        report.alreadyDone += 1;
+        return;
+      }
+      const found = loaded.get(entry.readerId);
+      const skip = !found
+        ? 'reader-missing'
+        : found.subscription.status !== 'confirmed'
+          ? found.subscription.status
+          : suppressed.has(found.reader.email)
+            ? 'suppressed'
+            : null;
+      if (skip || !found) {
+        await ledger.settle(editionId, entry.readerId, 'skipped', skip ?? 'reader-missing');
+        report.skipped += 1;
+        return;
+      }
+      const personalize = await this.deps.renders.personalizer(edition, list, entry.topics);
+      const links = readerLinks(this.deps.identity, this.deps.tokens, list, found.reader.id);
+      const content = personalize({ name: found.reader.name, preferencesUrl: links.preferencesUrl, unsubscribeUrl: links.unsubscribeUrl });
+      try {
+        const receipt = await this.deps.mailer.send(envelope(this.deps.identity, list, edition, found.reader, links, content));
+        await ledger.settle(editionId, entry.readerId, 'dispatched', receipt.messageId);
+        report.dispatched += 1;
+      } catch (err) {
+        if (!(err instanceof MailError) || !err.permanent) throw err;
+        await this.settlePermanent(editionId, list.id, found.reader.id, found.reader.email, err, report);
+      }
+    };
+
+    await runLimited(entries, PARALLEL, sendOne);
+    this.deps.log.info({ event: 'batch.sent', editionId, batch, ...report }, 'batch sent');
+    return report;
+  }
+
+  private async settlePermanent(
+    editionId: string,
+    listId: string,
+    readerId: string,
+    email: string,
+    err: MailError,
+    report: BatchReport,
+  ): Promise<void> {
+    const detail = `${err.responseCode ?? ''} ${err.code}`.trim();
+    if (err.recipientRejected) {
+      await this.deps.ledger.settle(editionId, readerId, 'bounced', detail);
+      await this.deps.suppression.add(email, `hard bounce ${detail}`);
+      await this.deps.readers.setSubscription(listId, readerId, { status: 'bounced', consent: { source: 'bounce' } });
+      report.bounced += 1;
+    } else {
+      await this.deps.ledger.settle(editionId, readerId, 'failed', detail);
+      report.failed += 1;
+    }
+    this.deps.log.warn({ event: 'reader.send-failed', editionId, readerId, code: err.code, responseCode: err.responseCode }, 'permanent failure');
+  }
+}
+
+/**
+ * Run `fn` over `items`, at most `limit` at a time. The first error stops new work, waits for
+ * the sends already in flight (so their ledger entries settle), then rejects.
+ */
+async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async () => {
+    while (failure === null && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== null) throw failure;
+}

@@ -1,0 +1,147 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { MailTransportSetting } from '../config.js';
+
+/**
+ * The only file that imports nodemailer. One pooled transport per worker process: SMTP
+ * (`smtp://`, `smtps://`) or a file outbox that writes one `.eml` per message.
+ */
+
+export type Address = string | { name: string; address: string };
+
+export interface OutgoingMessage {
+  from: Address;
+  to: Address;
+  replyTo?: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Stable per edition and reader, with angle brackets: `<edition.reader@domain>`. */
+  messageId: string;
+  list: { id: string; name: string };
+  unsubscribe: { https: string; mailto: string };
+  /** Outbox only: file name (without extension) inside the outbox, e.g. `edition-id/reader-id`. */
+  outboxName: string;
+}
+
+export interface SendReceipt {
+  messageId: string;
+  /** SMTP server's answer, or the outbox file path. */
+  response: string;
+}
+
+/** A failed send, classified: `permanent` (5xx) are never retried; the rest are transient. */
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly permanent: boolean,
+    /** The server refused the recipient itself (5xx at RCPT TO): a hard bounce. */
+    readonly recipientRejected: boolean,
+    readonly responseCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface Mailer {
+  send(message: OutgoingMessage): Promise<SendReceipt>;
+  close(): Promise<void>;
+  /** Where mail goes, for humans (no credentials). */
+  readonly destination: string;
+}
+
+export interface DkimSetting {
+  domainName: string;
+  keySelector: string;
+  privateKeyFile: string;
+}
+
+/** Headers signed with DKIM: nodemailer's defaults leave out List-Unsubscribe-Post, which RFC 8058 requires. */
+const DKIM_HEADERS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+
+function toMailOptions(m: OutgoingMessage): SendMailOptions {
+  return {
+    from: m.from,
+    to: m.to,
+    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+    subject: m.subject,
+    html: m.html,
+    text: m.text,
+    messageId: m.messageId,
+    list: { id: { url: m.list.id, comment: m.list.name }, unsubscribe: [[m.unsubscribe.https, m.unsubscribe.mailto]] },
+    headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', Precedence: 'bulk' },
+  };
+}
+
+function classify(err: unknown): MailError {
+  const e = err as { message?: string; code?: string; responseCode?: number; command?: string };
+  const code = e.code ?? 'EUNKNOWN';
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const permanent = responseCode !== undefined && responseCode >= 500 && responseCode < 600;
+  const recipientRejected = permanent && (code === 'EENVELOPE' || e.command === 'RCPT TO');
+  return new MailError(e.message ?? String(err), code, permanent, recipientRejected, responseCode);
+}
+
+export async function createMailer(setting: MailTransportSetting, dkim?: DkimSetting): Promise<Mailer> {
+  const dkimOptions = dkim
+    ? {
+        dkim: {
+          domainName: dkim.domainName,
+          keySelector: dkim.keySelector,
+          privateKey: await readFile(dkim.privateKeyFile, 'utf8'),
+          headerFieldNames: DKIM_HEADERS,
+        },
+      }
+    : {};
+  if (setting.kind === 'outbox') return outboxMailer(path.resolve(setting.dir), dkimOptions);
+  const url = new URL(setting.url);
+  const transport = nodemailer.createTransport({
+    pool: true,
+    maxConnections: 5,
+    host: url.hostname,
+    port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+    secure: url.protocol === 'smtps:',
+    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+    ...(url.searchParams.get('ignoreTLS') === 'true' ? { ignoreTLS: true } : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+    ...dkimOptions,
+  });
+  return {
+    destination: `${url.protocol}//${url.host}`,
+    async send(message) {
+      try {
+        const info = await transport.sendMail(toMailOptions(message));
+        return { messageId: info.messageId, response: String(info.response ?? '') };
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+function outboxMailer(dir: string, dkimOptions: object): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkimOptions });
+  return {
+    destination: dir,
+    async send(message) {
+      const info = await transport.sendMail(toMailOptions(message));
+      const file = path.join(dir, `${message.outboxName}.eml`);
+      await mkdir(path.dirname(file), { recursive: true });
+      // Write then rename: a reader of the outbox never sees half a message.
+      await writeFile(`${file}.tmp`, info.message as Buffer);
+      await rename(`${file}.tmp`, file);
+      return { messageId: info.messageId, response: file };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

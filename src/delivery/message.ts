@@ -1,0 +1,67 @@
+import type { Edition } from '../editions/edition.js';
+import type { List } from '../publication.js';
+import type { Reader } from '../subscriptions/readers.js';
+import type { Tokens } from '../subscriptions/tokens.js';
+import type { Address, OutgoingMessage } from './mailer.js';
+
+export interface Identity {
+  publicUrl: string;
+  /** MAIL_FROM, used when the list has no sender of its own. */
+  defaultFrom: string;
+  unsubscribeAddress: string;
+}
+
+/** Reader links stay valid for a year: old emails' unsubscribe links must keep working. */
+export const LINK_TTL_SECONDS = 365 * 24 * 3600;
+
+export interface ReaderLinks {
+  preferencesUrl: string;
+  unsubscribeUrl: string;
+  unsubscribeMailto: string;
+}
+
+export function readerLinks(identity: Identity, tokens: Tokens, list: List, readerId: string): ReaderLinks {
+  const unsubscribe = tokens.issue(readerId, list.id, 'unsubscribe', LINK_TTL_SECONDS);
+  const preferences = tokens.issue(readerId, list.id, 'preferences', LINK_TTL_SECONDS);
+  return {
+    preferencesUrl: `${identity.publicUrl}/preferences/${preferences}`,
+    unsubscribeUrl: `${identity.publicUrl}/unsubscribe/${unsubscribe}`,
+    unsubscribeMailto: `mailto:${identity.unsubscribeAddress}?subject=${encodeURIComponent(`unsubscribe ${unsubscribe}`)}`,
+  };
+}
+
+export function archiveUrl(publicUrl: string, edition: Pick<Edition, 'id' | 'listId'>): string {
+  return `${publicUrl}/archive/${edition.listId}/${edition.id}`;
+}
+
+function senderDomain(from: Address): string {
+  const address = typeof from === 'string' ? from : from.address;
+  return /@([^>\s]+)>?\s*$/.exec(address)?.[1] ?? 'localhost';
+}
+
+/** `List-Id` value: `<list-id.sender-domain>` (RFC 2919). */
+export function listIdFor(list: List, from: Address): string {
+  return `${list.id}.${senderDomain(from)}`;
+}
+
+/** The envelope of one reader's copy of an edition: stable Message-ID, list headers, outbox name. */
+export function envelope(
+  identity: Identity,
+  list: List,
+  edition: Edition,
+  reader: Reader,
+  links: ReaderLinks,
+  content: { subject: string; html: string; text: string },
+): OutgoingMessage {
+  const from: Address = list.from ? { name: list.from.name, address: list.from.address } : identity.defaultFrom;
+  return {
+    from,
+    to: reader.name ? { name: reader.name, address: reader.email } : reader.email,
+    ...(list.replyTo ? { replyTo: list.replyTo } : {}),
+    ...content,
+    messageId: `<${edition.id}.${reader.id}@${senderDomain(from)}>`,
+    list: { id: listIdFor(list, from), name: list.name },
+    unsubscribe: { https: links.unsubscribeUrl, mailto: links.unsubscribeMailto },
+    outboxName: `${edition.id}/${reader.id}`,
+  };
+}

@@ -1,0 +1,69 @@
+import type { Edition } from '../editions/edition.js';
+import type { List, Publication } from '../publication.js';
+import { type RenderedDigest, renderTopicSet } from '../render/digest.js';
+import { compilePersonalizer } from '../render/personalize.js';
+import type { Templates } from '../render/templates.js';
+import type { Redis } from '../store/redis.js';
+import type { Keys } from '../store/keys.js';
+import { topicKey } from './audience.js';
+
+export type Personalizer = ReturnType<typeof compilePersonalizer>;
+
+const CACHE_LIMIT = 64;
+
+/**
+ * Rendered digests per edition and topic set, kept in Redis so that every worker sends the
+ * same bytes and MJML runs once per edition and topic set (SET NX: the first render wins).
+ * Per process, the compiled stage-2 templates are cached, so a batch only fills in readers.
+ */
+export class Renders {
+  private readonly compiled = new Map<string, Personalizer>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+    private readonly publication: Publication,
+    private readonly templates: Templates,
+    private readonly archiveUrl: (edition: Edition) => string,
+  ) {}
+
+  /** Render the topic set unless already stored. Returns true when this call compiled MJML. */
+  async ensure(edition: Edition, list: List, topics: string[]): Promise<boolean> {
+    const key = this.k.editionRender(edition.id, topicKey(topics));
+    if (await this.redis.exists(key)) return false;
+    const rendered = await renderTopicSet({
+      publication: this.publication,
+      list,
+      edition,
+      topics,
+      archiveUrl: this.archiveUrl(edition),
+      templates: this.templates,
+    });
+    const stored = await this.redis.set(key, JSON.stringify(rendered), 'NX');
+    if (stored) await this.redis.hincrby(this.k.editionStatus(edition.id), 'renders', 1);
+    return stored === 'OK';
+  }
+
+  async get(editionId: string, key: string): Promise<RenderedDigest | null> {
+    const json = await this.redis.get(this.k.editionRender(editionId, key));
+    return json ? (JSON.parse(json) as RenderedDigest) : null;
+  }
+
+  /** The compiled personalizer for a topic set (rendering it first if a reader's set is new). */
+  async personalizer(edition: Edition, list: List, topics: string[]): Promise<Personalizer> {
+    const key = topicKey(topics);
+    const cacheKey = `${edition.id} ${key}`;
+    const cached = this.compiled.get(cacheKey);
+    if (cached) return cached;
+    let rendered = await this.get(edition.id, key);
+    if (!rendered) {
+      await this.ensure(edition, list, topics);
+      rendered = await this.get(edition.id, key);
+    }
+    if (!rendered) throw new Error(`render of ${edition.id} for ${key} is missing`);
+    const personalizer = compilePersonalizer(rendered);
+    if (this.compiled.size >= CACHE_LIMIT) this.compiled.delete(this.compiled.keys().next().value as string);
+    this.compiled.set(cacheKey, personalizer);
+    return personalizer;
+  }
+}

@@ -1,0 +1,62 @@
+import { FlowProducer, type Job, Queue } from 'bullmq';
+import type { Redis } from '../store/redis.js';
+import { type JobDefinition, QUEUES, type QueueName } from './define.js';
+
+export interface FlowChild<D extends JobDefinition = JobDefinition> {
+  def: D;
+  payload: Parameters<D['jobId']>[0];
+}
+
+/**
+ * Adds jobs. Every add uses the definition's deterministic id, so adding the same work twice
+ * (a retried handler, a second `send`, a redeploy) leaves one job.
+ */
+export class Producer {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly flows: FlowProducer;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {
+    for (const name of QUEUES) {
+      const queue = new Queue(name, { connection, prefix });
+      queue.on('error', () => {}); // connection errors surface on the shared client's own listener
+      this.queues.set(name, queue);
+    }
+    this.flows = new FlowProducer({ connection, prefix });
+    this.flows.on('error', () => {});
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name) as Queue;
+  }
+
+  async add<D extends JobDefinition>(def: D, payload: Parameters<D['jobId']>[0]): Promise<Job> {
+    const data = def.payload.parse(payload);
+    return this.queue(def.queue).add(def.name, data, { ...def.options, jobId: def.jobId(data) });
+  }
+
+  /** A parent job that runs after all its children have completed (BullMQ flow). */
+  async addFlow<P extends JobDefinition>(parent: FlowChild<P>, children: FlowChild[]): Promise<void> {
+    const existing = await this.queue(parent.def.queue).getJob(parent.def.jobId(parent.payload));
+    if (existing) return;
+    await this.flows.add({
+      name: parent.def.name,
+      queueName: parent.def.queue,
+      data: parent.def.payload.parse(parent.payload),
+      opts: { ...parent.def.options, jobId: parent.def.jobId(parent.payload) },
+      children: children.map((c) => ({
+        name: c.def.name,
+        queueName: c.def.queue,
+        data: c.def.payload.parse(c.payload),
+        opts: { ...c.def.options, jobId: c.def.jobId(c.payload) },
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.flows.close();
+  }
+}

@@ -1,0 +1,57 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services.js';
+import type { Redis } from '../store/redis.js';
+import { type JobDefinition, QUEUES, type QueueName } from './define.js';
+
+/** Error codes that no retry can fix: the job fails at once instead of backing off. */
+const PERMANENT_CODES = new Set(['EDITION_UNKNOWN', 'LIST_UNKNOWN', 'PUBLICATION_INVALID', 'RENDER_INVALID']);
+
+export interface RunnerOptions {
+  connection: () => Redis;
+  prefix: string;
+  concurrency: number;
+  /** Messages per second cap for the delivery queue, spread over batches of `batchSize`. */
+  limiter?: { max: number; duration: number };
+  queues?: readonly QueueName[];
+}
+
+/**
+ * Start one Worker per queue, routing each job by name to its definition. The payload is
+ * parsed first (Redis data outlives deploys): a payload that no longer parses fails for good.
+ */
+export function startWorkers(
+  catalogue: Record<string, JobDefinition>,
+  services: Services,
+  log: Logger,
+  options: RunnerOptions,
+): Worker[] {
+  return (options.queues ?? QUEUES).map((queue) => {
+    const worker = new Worker(queue, (job) => run(catalogue, services, log, job), {
+      connection: options.connection(),
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      ...(queue === 'delivery' && options.limiter ? { limiter: options.limiter } : {}),
+    });
+    worker.on('error', (err) => log.error({ event: 'worker.error', queue, err }, 'worker error'));
+    worker.on('failed', (job, err) =>
+      log.warn({ event: 'job.failed', queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+    return worker;
+  });
+}
+
+async function run(catalogue: Record<string, JobDefinition>, services: Services, root: Logger, job: Job): Promise<unknown> {
+  const def = catalogue[job.name];
+  if (!def) throw new UnrecoverableError(`no handler for job "${job.name}"`);
+  const parsed = def.payload.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+  const log = root.child({ queue: def.queue, job: job.name, jobId: job.id, ...(parsed.data as object) });
+  try {
+    return await def.handle(parsed.data, { services, log, job: { id: job.id ?? '', attempt: job.attemptsMade } });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && PERMANENT_CODES.has(code)) throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,102 @@
+import Handlebars from 'handlebars';
+import type { RenderedDigest } from './digest.js';
+import { BRACE_SENTINEL, READER_PLACEHOLDERS, type ReaderField } from './templates.js';
+
+/**
+ * Stage 2 of rendering: fill the reader placeholders of a `RenderedDigest`. The HTML and text
+ * are compiled with Handlebars once per digest; each reader costs only a run of the compiled
+ * templates (no MJML, no parsing).
+ */
+
+/** The per-reader values; `name` may be empty (the templates then greet with "Hello,"). */
+export type ReaderValues = Record<ReaderField, string>;
+
+/** One reader's email. */
+export interface PersonalizedDigest {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Fills one reader's values into a compiled digest. */
+export type Personalizer = (reader: ReaderValues) => PersonalizedDigest;
+
+/** The stage-1 output holds an expression that is not a reader placeholder. */
+export class PersonalizeError extends Error {
+  readonly code = 'PLACEHOLDER_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PersonalizeError';
+  }
+}
+
+// An instance of our own with no helpers but the built-ins; strict + knownHelpersOnly make a
+// stray expression throw instead of rendering empty.
+const hb = Handlebars.create();
+const SLOT_PATHS = new Set(Object.values(READER_PLACEHOLDERS).map((p) => p.slice(2, -2)));
+const EMPTY_READER: ReaderValues = { name: '', preferencesUrl: '', unsubscribeUrl: '' };
+
+function where(node: hbs.AST.Node, part: string): string {
+  return `${part} line ${node.loc.start.line}:${node.loc.start.column}`;
+}
+
+function isSlot(expr: hbs.AST.Expression | undefined): boolean {
+  return expr?.type === 'PathExpression' && SLOT_PATHS.has((expr as hbs.AST.PathExpression).original);
+}
+
+/**
+ * Allow only what stage 1 writes: `{{reader.<field>}}` (escaped in HTML) and
+ * `{{#if reader.name}}…{{else}}…{{/if}}` around wording; anything else is a bug or an injection.
+ */
+function assertOnlySlots(program: hbs.AST.Program | undefined, part: string, html: boolean): void {
+  for (const node of program?.body ?? []) {
+    if (node.type === 'ContentStatement') continue;
+    if (node.type === 'MustacheStatement') {
+      const m = node as hbs.AST.MustacheStatement;
+      if (isSlot(m.path) && m.params.length === 0 && !m.hash && (m.escaped || !html)) continue;
+    } else if (node.type === 'BlockStatement') {
+      const b = node as hbs.AST.BlockStatement;
+      if (b.path.original === 'if' && b.params.length === 1 && isSlot(b.params[0]) && !b.hash) {
+        assertOnlySlots(b.program, part, html);
+        assertOnlySlots(b.inverse, part, html);
+        continue;
+      }
+    }
+    throw new PersonalizeError(`unexpected Handlebars ${node.type} in the rendered ${where(node, part)}`);
+  }
+}
+
+function compilePart(source: string, part: 'html' | 'text'): HandlebarsTemplateDelegate<{ reader: ReaderValues }> {
+  let program: hbs.AST.Program;
+  try {
+    program = hb.parseWithoutProcessing(source);
+  } catch (err) {
+    throw new PersonalizeError(`cannot parse the rendered ${part}: ${(err as Error).message}`, { cause: err });
+  }
+  assertOnlySlots(program, part, part === 'html');
+  const template = hb.compile<{ reader: ReaderValues }>(source, {
+    strict: true,
+    knownHelpersOnly: true,
+    noEscape: part === 'text',
+  });
+  template({ reader: EMPTY_READER }); // Handlebars compiles lazily: do it now, once.
+  return template;
+}
+
+/**
+ * Compile a rendered digest for personalization, once per edition and topic set.
+ * The returned function fills a reader's name and links: HTML-escaped in the HTML, as is in the
+ * text, where publisher `{` (U+E000 since stage 1) is restored afterwards.
+ * @throws PersonalizeError when the digest holds any expression other than the reader placeholders.
+ */
+export function compilePersonalizer(rendered: RenderedDigest): Personalizer {
+  const html = compilePart(rendered.html, 'html');
+  const text = compilePart(rendered.text, 'text');
+  const { subject } = rendered;
+  return (reader) => {
+    const data = {
+      reader: { name: reader.name, preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl },
+    };
+    return { subject, html: html(data), text: text(data).replaceAll(BRACE_SENTINEL, '{') };
+  };
+}

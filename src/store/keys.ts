@@ -1,0 +1,29 @@
+/**
+ * Every Redis key Gazette writes, in one place. All keys start with the configured prefix
+ * (which carries a hash tag such as `{gazette}`, so a Redis Cluster keeps them in one slot
+ * and multi-key scripts work).
+ */
+export function keys(prefix: string) {
+  return {
+    briefing: (id: string) => `${prefix}:briefing:${id}`,
+    briefingsByDate: `${prefix}:briefings:published`,
+    quarantine: `${prefix}:quarantine`,
+    quarantineByTime: `${prefix}:quarantine:by-time`,
+    reader: (id: string) => `${prefix}:reader:${id}`,
+    readerByEmail: `${prefix}:readers:by-email`,
+    subscription: (listId: string, readerId: string) => `${prefix}:sub:${listId}:${readerId}`,
+    listMembers: (listId: string) => `${prefix}:list:${listId}:members`,
+    listLastCutoff: (listId: string) => `${prefix}:list:${listId}:last-cutoff`,
+    listEditions: (listId: string) => `${prefix}:list:${listId}:editions`,
+    consent: `${prefix}:consent`,
+    suppressed: `${prefix}:suppressed`,
+    edition: (id: string) => `${prefix}:edition:${id}`,
+    editionStatus: (id: string) => `${prefix}:edition:${id}:status`,
+    editionAudience: (id: string) => `${prefix}:edition:${id}:audience`,
+    editionTopicSets: (id: string) => `${prefix}:edition:${id}:topic-sets`,
+    editionRender: (id: string, topicKey: string) => `${prefix}:edition:${id}:render:${topicKey}`,
+    ledger: (id: string) => `${prefix}:edition:${id}:ledger`,
+  } as const;
+}
+
+export type Keys = ReturnType<typeof keys>;

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Redis } from '../store/redis.js';
+import type { Keys } from '../store/keys.js';
+
+export interface Reader {
+  id: string;
+  email: string;
+  /** Display name; may be empty. Never contains line breaks or control characters. */
+  name: string;
+  createdAt: string;
+}
+
+export type SubscriptionStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced';
+
+export interface Subscription {
+  listId: string;
+  readerId: string;
+  status: SubscriptionStatus;
+  /** Topic slugs the reader follows on this list; empty = all of the list's topics. */
+  topics: string[];
+  updatedAt: string;
+}
+
+export interface Consent {
+  /** Where the consent came from: "form", "import", "demo", … */
+  source: string;
+  ip?: string;
+}
+
+export class InvalidReaderError extends Error {
+  readonly code = 'READER_INVALID';
+}
+
+const emailSchema = z.email();
+
+/** Lower-cased, trimmed address, or an InvalidReaderError naming what was wrong. */
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !emailSchema.safeParse(email).success) {
+    throw new InvalidReaderError(`invalid email address: ${JSON.stringify(raw.slice(0, 80))}`);
+  }
+  return email;
+}
+
+/** Names end up in headers and greetings: strip control characters (CR/LF included), cap length. */
+export function cleanName(raw: string | undefined): string {
+  return (raw ?? '').replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+}
+
+/**
+ * Readers and their subscriptions. A reader is one address (unique); a subscription is the
+ * reader's state and topic choice on one list. Every status change is recorded with its consent.
+ */
+export class ReaderStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+  ) {}
+
+  /** The reader with this address, created if new (the name is updated when one is given). */
+  async upsert(rawEmail: string, rawName?: string, now = new Date()): Promise<Reader> {
+    const email = normalizeEmail(rawEmail);
+    const name = cleanName(rawName);
+    const candidate = `r${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+    await this.redis.hsetnx(this.k.readerByEmail, email, candidate);
+    const id = (await this.redis.hget(this.k.readerByEmail, email)) as string;
+    await this.redis.hsetnx(this.k.reader(id), 'createdAt', now.toISOString());
+    await this.redis.hset(this.k.reader(id), 'email', email, ...(rawName !== undefined || id === candidate ? ['name', name] : []));
+    return (await this.get(id)) as Reader;
+  }
+
+  async get(id: string): Promise<Reader | null> {
+    const h = await this.redis.hgetall(this.k.reader(id));
+    if (!h.email) return null;
+    return { id, email: h.email, name: h.name ?? '', createdAt: h.createdAt ?? '' };
+  }
+
+  async findByEmail(rawEmail: string): Promise<Reader | null> {
+    const id = await this.redis.hget(this.k.readerByEmail, normalizeEmail(rawEmail));
+    return id ? this.get(id) : null;
+  }
+
+  /** Set the reader's status (and topics, when given) on a list, recording consent. */
+  async setSubscription(
+    listId: string,
+    readerId: string,
+    change: { status: SubscriptionStatus; topics?: string[]; consent: Consent },
+    now = new Date(),
+  ): Promise<Subscription> {
+    const fields: string[] = ['status', change.status, 'updatedAt', now.toISOString()];
+    if (change.topics) fields.push('topics', JSON.stringify(change.topics));
+    await this.redis
+      .multi()
+      .hset(this.k.subscription(listId, readerId), ...fields)
+      .zadd(this.k.listMembers(listId), 'NX', now.getTime(), readerId)
+      .xadd(this.k.consent, 'MAXLEN', '~', '1000000', '*', 'reader', readerId, 'list', listId, 'status', change.status,
+        'source', change.consent.source, 'ip', change.consent.ip ?? '', 'at', now.toISOString())
+      .exec();
+    return (await this.subscription(listId, readerId)) as Subscription;
+  }
+
+  async subscription(listId: string, readerId: string): Promise<Subscription | null> {
+    const h = await this.redis.hgetall(this.k.subscription(listId, readerId));
+    return h.status ? toSubscription(listId, readerId, h) : null;
+  }
+
+  /** Member ids of a list by join order (stable paging by rank: members are never removed). */
+  async members(listId: string, offset: number, count: number): Promise<string[]> {
+    return this.redis.zrange(this.k.listMembers(listId), String(offset), String(offset + count - 1));
+  }
+
+  async memberCount(listId: string): Promise<number> {
+    return this.redis.zcard(this.k.listMembers(listId));
+  }
+
+  /** Readers and their subscription on `listId`, in the order of `ids` (missing ones left out). */
+  async loadMany(listId: string, ids: readonly string[]): Promise<Array<{ reader: Reader; subscription: Subscription }>> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.k.reader(id)).hgetall(this.k.subscription(listId, id));
+    const replies = (await pipe.exec()) ?? [];
+    return ids.flatMap((id, i) => {
+      const r = replies[2 * i]?.[1] as Record<string, string> | undefined;
+      const s = replies[2 * i + 1]?.[1] as Record<string, string> | undefined;
+      if (!r?.email || !s?.status) return [];
+      return [{ reader: { id, email: r.email, name: r.name ?? '', createdAt: r.createdAt ?? '' }, subscription: toSubscription(listId, id, s) }];
+    });
+  }
+}
+
+function toSubscription(listId: string, readerId: string, h: Record<string, string>): Subscription {
+  return {
+    listId,
+    readerId,
+    status: h.status as SubscriptionStatus,
+    topics: h.topics ? (JSON.parse(h.topics) as string[]) : [],
+    updatedAt: h.updatedAt ?? '',
+  };
+}

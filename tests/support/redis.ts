@@ -1,0 +1,70 @@
+/**
+ * Per-file access to the run's shared test Redis (started by `global-setup.ts`).
+ * Each call gets its own key prefix so files never see each other's keys.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+
+/** A key namespace on the shared test Redis, with the clients opened in it. */
+export interface TestRedis {
+  /** `redis://127.0.0.1:PORT` of the shared test server. */
+  readonly url: string;
+  /** Unique key prefix with a hash tag, e.g. `{t-queue-1a2b3c4d}`; use it for keys and BullMQ `prefix`. */
+  readonly prefix: string;
+  /** Opens a client (`maxRetriesPerRequest: null`, as BullMQ workers need); closed by `cleanup()`. */
+  connect(): Redis;
+  /** Deletes every key starting with `prefix` (SCAN, not KEYS) and quits the clients from `connect()`. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Creates a fresh namespace on the test Redis.
+ * @param name - short label put in the prefix, to tell namespaces apart when debugging
+ * @example
+ * const redis = testRedis('ledger');
+ * afterAll(() => redis.cleanup());
+ * const client = redis.connect();
+ */
+export function testRedis(name: string): TestRedis {
+  const url = inject('redisUrl');
+  const prefix = `{t-${name}-${randomBytes(4).toString('hex')}}`;
+  const clients = new Set<Redis>();
+
+  function connect(): Redis {
+    const client = new Redis(url, { maxRetriesPerRequest: null });
+    clients.add(client);
+    return client;
+  }
+
+  async function cleanup(): Promise<void> {
+    const admin = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+    try {
+      await admin.connect();
+      // Escape glob characters in the prefix (the hash tag's braces are literal).
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await admin.unlink(...keys);
+      } while (cursor !== '0');
+    } finally {
+      await Promise.allSettled([admin, ...clients].map((c) => quit(c)));
+      clients.clear();
+    }
+  }
+
+  return { url, prefix, connect, cleanup };
+}
+
+/** Quits politely when connected, otherwise just drops the connection; resolves once the client has ended. */
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status === 'wait') return client.disconnect();
+  const ended = once(client, 'end');
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
+  await ended;
+}

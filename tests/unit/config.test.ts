@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration from the environment', () => {
+  it('has working defaults for development: Redis on localhost, the outbox, the sample publication', () => {
+    const c = loadConfig({});
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.mail.transport).toEqual({ kind: 'outbox', dir: 'outbox' });
+    expect(c.publicationFile).toBe('sample/gazette.json');
+    expect(c.mail.unsubscribeAddress).toBe('unsubscribe@localhost');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads an SMTP transport', () => {
+    expect(loadConfig({ MAIL_TRANSPORT: 'smtp://mail.example:2525' }).mail.transport).toEqual({ kind: 'smtp', url: 'smtp://mail.example:2525' });
+  });
+
+  it('names every bad variable on its own line', () => {
+    const lines = problems({ REDIS_URL: 'http://nope', PORT: 'eighty', MAIL_TRANSPORT: 'pigeon', LOG_LEVEL: 'loud' });
+    expect(lines).toHaveLength(4);
+    expect(lines.find((l) => l.startsWith('REDIS_URL:'))).toBeDefined();
+    expect(lines.find((l) => l.startsWith('PORT:'))).toBeDefined();
+    expect(lines.find((l) => l.startsWith('MAIL_TRANSPORT:'))).toMatch(/smtp:\/\/…, smtps:\/\/… or outbox:DIR/);
+    expect(lines.find((l) => l.startsWith('LOG_LEVEL:'))).toBeDefined();
+  });
+
+  it('requires a SECRET outside development, and never echoes a secret back', () => {
+    expect(problems({ GAZETTE_ENV: 'production' })).toEqual(['SECRET: is required when GAZETTE_ENV=production']);
+    const short = problems({ GAZETTE_ENV: 'production', SECRET: 'hunter2-hunter2' });
+    expect(short).toHaveLength(1);
+    expect(short[0]).toMatch(/^SECRET: /);
+    expect(short.join('\n')).not.toContain('hunter2');
+  });
+
+  it('wants all three DKIM settings or none', () => {
+    expect(problems({ DKIM_DOMAIN: 'example.com' })[0]).toMatch(/DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE/);
+  });
+
+  it('uses defaults for unset variables only', () => {
+    expect(loadConfig({}, { REDIS_PREFIX: '{demo}' }).redisPrefix).toBe('{demo}');
+    expect(loadConfig({ REDIS_PREFIX: '{mine}' }, { REDIS_PREFIX: '{demo}' }).redisPrefix).toBe('{mine}');
+  });
+});

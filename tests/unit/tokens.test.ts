@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { TokenError, Tokens } from '../../src/subscriptions/tokens.js';
+
+const tokens = new Tokens('a-test-secret-that-is-long-enough-for-hmac');
+
+function failure(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof TokenError) return err.reason;
+    throw err;
+  }
+  return 'accepted';
+}
+
+describe('signed reader tokens', () => {
+  it('round-trips reader, list and purpose', () => {
+    const t = tokens.issue('r1', 'daily', 'unsubscribe', 3600);
+    expect(tokens.verify(t, 'unsubscribe')).toMatchObject({ r: 'r1', l: 'daily', p: 'unsubscribe' });
+    expect(t).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+
+  it('refuses a token used for another purpose', () => {
+    expect(failure(() => tokens.verify(tokens.issue('r1', 'daily', 'preferences', 60), 'unsubscribe'))).toBe('wrong-purpose');
+  });
+
+  it('refuses an expired token', () => {
+    const t = tokens.issue('r1', 'daily', 'unsubscribe', 60, Date.now() - 3600_000);
+    expect(failure(() => tokens.verify(t, 'unsubscribe'))).toBe('expired');
+  });
+
+  it('refuses a forged payload, a token of another key, and garbage', () => {
+    const t = tokens.issue('r1', 'daily', 'unsubscribe', 60);
+    const [, sig] = t.split('.');
+    const forged = `${Buffer.from(JSON.stringify({ r: 'r2', l: 'daily', p: 'unsubscribe', e: 9e9, k: 'k1' })).toString('base64url')}.${sig}`;
+    expect(failure(() => tokens.verify(forged, 'unsubscribe'))).toBe('bad-signature');
+    const other = new Tokens('another-secret-another-secret-another').issue('r1', 'daily', 'unsubscribe', 60);
+    expect(failure(() => tokens.verify(other, 'unsubscribe'))).toBe('bad-signature');
+    for (const junk of ['', 'abc', 'a.b.c', '..', `${t}x`]) expect(failure(() => tokens.verify(junk, 'unsubscribe'))).not.toBe('accepted');
+  });
+});
