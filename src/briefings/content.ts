@@ -43,7 +43,8 @@ const P_CLOSE = /<\/p\s*>/gi;
 const P_OPEN = /<p[\s>/]/i;
 const ANY_OPEN = /<[a-z]/i;
 /** Block-level tags: a rebuilt paragraph starts after the last one, never around it. */
-const BLOCK_TAG = /<\/?(?:address|article|aside|blockquote|div|dl|figure|figcaption|footer|form|h[1-6]|header|hr|li|main|nav|ol|pre|section|table|ul)\b[^>]*>/gi;
+const BLOCK_TAG =
+  /<\/?(?:address|article|aside|blockquote|div|dl|figure|figcaption|footer|form|h[1-6]|header|hr|li|main|nav|ol|pre|section|table|ul)\b[^>]*>/gi;
 const TAG = /<(\/?)([a-z][a-z0-9]*)\b[^>]*>/gi;
 const EMPHASIS = new Set(['b', 'strong', 'em', 'i']);
 
@@ -76,9 +77,11 @@ function repairStrippedParagraphs(html: string): string {
 function wrapParagraph(chunk: string): string {
   let split = 0;
   for (const match of chunk.matchAll(BLOCK_TAG)) split = match.index + match[0].length;
-  const body = chunk.slice(split);
-  if (body.trim() === '') return chunk.slice(0, split) + body;
-  return `${chunk.slice(0, split)}<p>${restoreEmphasis(body)}</p>`;
+  const rest = chunk.slice(split);
+  const body = rest.trimStart();
+  if (body === '') return chunk.slice(0, split) + rest;
+  // Leading whitespace (the seeds' newlines) stays between paragraphs, not inside one.
+  return `${chunk.slice(0, split)}${rest.slice(0, rest.length - body.length)}<p>${restoreEmphasis(body)}</p>`;
 }
 
 /**
@@ -88,47 +91,57 @@ function wrapParagraph(chunk: string): string {
  */
 function restoreEmphasis(body: string): string {
   if (ANY_OPEN.test(body)) return body;
-  let out = '';
-  let runStart = 0; // where the text run that the next closing tags end begins, in `out`
+  const parts: string[] = [];
+  let run = -1; // index in `parts` of the text run that the closing tags seen next belong to
   let last = 0;
-  let openers: string[] = [];
-  const flush = (): void => {
-    if (openers.length === 0) return;
-    if (out.slice(runStart).trim() !== '') out = out.slice(0, runStart) + openers.reverse().join('') + out.slice(runStart);
-    openers = [];
-  };
   for (const match of body.matchAll(TAG)) {
     const text = body.slice(last, match.index);
-    if (text !== '') {
-      flush();
-      runStart = out.length;
-    }
-    out += text;
+    if (text !== '') run = parts.push(text) - 1;
     const name = match[2]?.toLowerCase() ?? '';
-    if (match[1] === '/' && EMPHASIS.has(name)) openers.push(`<${name}>`);
-    out += match[0];
+    const runText = parts[run];
+    if (match[1] === '/' && EMPHASIS.has(name) && runText?.trim()) {
+      // Inner closers come first, so each later opener lands outside the earlier ones.
+      const indent = runText.length - runText.trimStart().length;
+      parts[run] = `${runText.slice(0, indent)}<${name}>${runText.slice(indent)}`;
+    }
+    parts.push(match[0]);
     last = match.index + match[0].length;
   }
-  flush();
-  return out + body.slice(last);
+  parts.push(body.slice(last));
+  return parts.join('');
 }
 
 // ── Sanitize ─────────────────────────────────────────────────────────────────────────────────
 
 const LINK_PROTOCOLS = ['http:', 'https:', 'mailto:'];
 const DIMENSION = /^\d{1,4}%?$/;
+const INLINE = new Set(['a', 'b', 'strong', 'em', 'i']);
+const ALLOWED_TAGS = 'p br a strong b em i ul ol li blockquote h2 h3 h4 img figure figcaption'.split(' ');
+/** Dropped with their content, not just the tags: nobody wants a script's source as text. */
+const DROPPED_WITH_CONTENT = 'script style textarea option noscript iframe template object svg math title'.split(' ');
 
 function sanitize(html: string, baseUrl: string | undefined): string {
   const clean = sanitizeHtml(html, {
-    allowedTags: ['p', 'br', 'a', 'strong', 'b', 'em', 'i', 'ul', 'ol', 'li', 'blockquote', 'h2', 'h3', 'h4', 'img', 'figure', 'figcaption'],
+    allowedTags: ALLOWED_TAGS,
     allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'width', 'height'] },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: ['https'] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
-    // Drop the content of these, not just the tags: nobody wants a script's source as text.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'template', 'object', 'svg', 'math', 'title'],
-    transformTags: { a: (_tag, attribs) => transformLink(attribs, baseUrl), img: (_tag, attribs) => transformImage(attribs, baseUrl) },
+    nonTextTags: DROPPED_WITH_CONTENT,
+    transformTags: {
+      a: (_tag, attribs) => transformLink(attribs, baseUrl),
+      img: (_tag, attribs) => transformImage(attribs, baseUrl),
+    },
+    // A link left without a usable href keeps its text; an image without one goes entirely.
+    // (Renaming them to a disallowed tag instead trips a sanitize-html 2.17 bug that emits a
+    // stray `</span>` for the next sibling.)
+    exclusiveFilter: (frame) => {
+      if (frame.tag === 'img') return !frame.attribs.src;
+      // Inline elements left empty (a link whose image was dropped, a stray bold) say nothing.
+      if (INLINE.has(frame.tag) && frame.text === '' && frame.mediaChildren.length === 0) return true;
+      return frame.tag === 'a' && !frame.attribs.href ? 'excludeTag' : false;
+    },
     textFilter: (text) => text.replaceAll(SENTINEL, ''),
   });
   // Stripped seeds and `<p>&nbsp;</p>` spacers leave empty paragraphs; sanitize-html writes a
@@ -136,16 +149,16 @@ function sanitize(html: string, baseUrl: string | undefined): string {
   return clean.replace(/<p>(?:\s|&nbsp;|\u00a0|<br \/>)*<\/p>/g, '').trim();
 }
 
-/** Links must resolve to http(s)/mailto; a link that does not becomes its text (span is not allowed). */
+/** Links must resolve to http(s)/mailto; one that does not loses its href (and, below, its tag). */
 function transformLink(attribs: sanitizeHtml.Attributes, baseUrl: string | undefined): sanitizeHtml.Tag {
   const href = resolveUrl(attribs.href, baseUrl, LINK_PROTOCOLS);
-  return href ? { tagName: 'a', attribs: { href, rel: 'noopener' } } : { tagName: 'span', attribs: {} };
+  return { tagName: 'a', attribs: href ? { href, rel: 'noopener' } : {} };
 }
 
 /** Images must be https (mixed content and tracking over http); anything else is dropped. */
 function transformImage(attribs: sanitizeHtml.Attributes, baseUrl: string | undefined): sanitizeHtml.Tag {
   const src = resolveUrl(attribs.src, baseUrl, ['https:']);
-  if (!src) return { tagName: 'span', attribs: {} };
+  if (!src) return { tagName: 'img', attribs: {} };
   const kept: sanitizeHtml.Attributes = { src, alt: (attribs.alt ?? '').replaceAll(SENTINEL, '') };
   for (const key of ['width', 'height'] as const) {
     const value = attribs[key];
@@ -154,7 +167,11 @@ function transformImage(attribs: sanitizeHtml.Attributes, baseUrl: string | unde
   return { tagName: 'img', attribs: kept };
 }
 
-function resolveUrl(value: string | undefined, baseUrl: string | undefined, protocols: readonly string[]): string | undefined {
+function resolveUrl(
+  value: string | undefined,
+  baseUrl: string | undefined,
+  protocols: readonly string[],
+): string | undefined {
   if (!value?.trim()) return undefined;
   try {
     const url = baseUrl ? new URL(value.trim(), baseUrl) : new URL(value.trim());
@@ -202,18 +219,19 @@ const formatList: FormatCallback = (elem, walk, builder) => {
 const toText = compile({
   wordwrap: false,
   formatters: {
-    paragraph: (elem, walk, builder) => recordBlock('paragraph', elem, walk, builder),
-    heading: (elem, walk, builder) => recordBlock('heading', elem, walk, builder),
-    list: formatList,
+    // Own names, so the built-in formatters stay what they are for any other tag.
+    gazetteParagraph: (elem, walk, builder) => recordBlock('paragraph', elem, walk, builder),
+    gazetteHeading: (elem, walk, builder) => recordBlock('heading', elem, walk, builder),
+    gazetteList: formatList,
   },
   selectors: [
-    { selector: 'p', format: 'paragraph' },
-    { selector: 'blockquote', format: 'paragraph' },
-    { selector: 'h2', format: 'heading' },
-    { selector: 'h3', format: 'heading' },
-    { selector: 'h4', format: 'heading' },
-    { selector: 'ul', format: 'list' },
-    { selector: 'ol', format: 'list' },
+    { selector: 'p', format: 'gazetteParagraph' },
+    { selector: 'blockquote', format: 'gazetteParagraph' },
+    { selector: 'h2', format: 'gazetteHeading' },
+    { selector: 'h3', format: 'gazetteHeading' },
+    { selector: 'h4', format: 'gazetteHeading' },
+    { selector: 'ul', format: 'gazetteList' },
+    { selector: 'ol', format: 'gazetteList' },
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'img', format: 'skip' },
     { selector: 'figcaption', format: 'skip' },
@@ -229,20 +247,22 @@ function readBlocks(html: string): Block[] {
   return blocks.filter((b) => b.text !== '');
 }
 
+/** True when every piece of text in the element sits inside b/strong (and there is some). */
 function isAllBold(node: DomNode): boolean {
-  let sawBold = false;
+  const isBold = (n: DomNode): boolean => n.name === 'b' || n.name === 'strong';
+  const isBlank = (n: DomNode): boolean => n.name === 'br' || (n.type === 'text' && (n.data ?? '').trim() === '');
   const visit = (n: DomNode): boolean =>
-    n.children.every((child) => {
-      if (child.type === 'text') return (child.data ?? '').trim() === '';
-      if (child.name === 'br') return true;
-      if (child.name === 'b' || child.name === 'strong') return (sawBold = true);
-      return visit(child);
-    });
-  return visit(node) && sawBold;
+    n.children.every((c) => isBold(c) || isBlank(c) || (c.type === 'tag' && visit(c)));
+  const hasBold = (n: DomNode): boolean => n.children.some((c) => isBold(c) || hasBold(c));
+  return visit(node) && hasBold(node);
 }
 
 function isHeadingLike(block: Block): boolean {
-  return block.kind === 'heading' || (block.bold && block.text.length <= HEADING_MAX_CHARS) || WHY_IT_MATTERS.test(block.text);
+  return (
+    block.kind === 'heading' ||
+    (block.bold && block.text.length <= HEADING_MAX_CHARS) ||
+    WHY_IT_MATTERS.test(block.text)
+  );
 }
 
 function firstParagraph(blocks: Block[]): string | undefined {

@@ -28,25 +28,31 @@ export function recoverJson(text: string): Recovered {
   try {
     value = JSON.parse(jsonrepair(text));
   } catch (err) {
-    throw new DocumentError('DOCUMENT_UNREADABLE', `not JSON and could not be repaired: ${describe(err)}`, { cause: err });
+    throw new DocumentError('DOCUMENT_UNREADABLE', `not JSON and could not be repaired: ${describe(err)}`, {
+      cause: err,
+    });
   }
-  // jsonrepair turns any prose into a JSON string ("hello" → "\"hello\""); that is not a
-  // recovered document, so a repair only counts when it yields an object or array.
-  if (typeof value !== 'object' || value === null) {
+  // jsonrepair turns any prose into JSON ("a, b" → ["a", "b"]): that is not a recovered
+  // document. A repair counts when it yields an object, or an array the text began as.
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject && !(Array.isArray(value) && text.trimStart().startsWith('['))) {
     throw new DocumentError(
       'DOCUMENT_UNREADABLE',
-      `not JSON and could not be repaired: the text does not hold an object or array (repair gave ${value === null ? 'null' : typeof value})`,
+      'not JSON and could not be repaired: the text does not hold a JSON object or array',
     );
   }
   return { value, repaired: true };
 }
 
 function guardSize(text: string): void {
-  // Cheap check first: a UTF-8 byte is at least one UTF-16 unit, at most three.
+  // Cheap check first: one UTF-16 unit never takes more than three bytes in UTF-8.
   if (text.length * 3 <= MAX_DOCUMENT_BYTES) return;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DOCUMENT_BYTES) {
-    throw new DocumentError('DOCUMENT_UNREADABLE', `document is ${formatMb(bytes)}, above the ${formatMb(MAX_DOCUMENT_BYTES)} limit`);
+    throw new DocumentError(
+      'DOCUMENT_UNREADABLE',
+      `document is ${formatMb(bytes)}, above the ${formatMb(MAX_DOCUMENT_BYTES)} limit`,
+    );
   }
 }
 

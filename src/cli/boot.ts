@@ -3,22 +3,35 @@ import { type Config, ConfigError, loadConfig } from '../config.js';
 import { type Container, createContainer } from '../container.js';
 import { createLogger } from '../logger.js';
 import { loadPublication, type Publication, PublicationError } from '../publication.js';
+import { pingRedis } from '../store/redis.js';
 
 /** A problem the user can fix: printed as is, without a stack, exit code 2. */
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-/** Read `.env` (when present), then the environment and the publication file. */
-export async function loadSettings(defaults: Record<string, string> = {}): Promise<{ config: Config; publication: Publication }> {
+/**
+ * Read `.env` (when present), then the environment and the publication file. `defaults` apply
+ * to unset variables; `overrides` win over the environment.
+ */
+export async function loadSettings(
+  defaults: Record<string, string> = {},
+  overrides: Record<string, string> = {},
+): Promise<{ config: Config; publication: Publication }> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig(process.env, defaults);
+  const config = loadConfig({ ...process.env, ...overrides }, defaults);
   const publication = await loadPublication(config.publicationFile);
   return { config, publication };
 }
 
-export async function boot(defaults: Record<string, string> = {}): Promise<Container> {
-  const { config, publication } = await loadSettings(defaults);
+/** Settings, a reachable Redis (checked first, so a dead one fails fast), then the container. */
+export async function boot(defaults: Record<string, string> = {}, overrides: Record<string, string> = {}): Promise<Container> {
+  const { config, publication } = await loadSettings(defaults, overrides);
+  try {
+    await pingRedis(config.redisUrl);
+  } catch (err) {
+    throw new UsageError(`cannot reach Redis at ${redactUrl(config.redisUrl)} (${(err as Error).message}); set REDIS_URL`);
+  }
   return createContainer(config, publication, createLogger(config.logLevel));
 }
 
@@ -39,4 +52,15 @@ export function reportFailure(err: unknown): number {
   }
   process.stderr.write(`gazette: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
+}
+
+/** A URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }

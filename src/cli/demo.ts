@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Container } from '../container.js';
 import { pingRedis } from '../store/redis.js';
 import { type PrivateRedis, startPrivateRedis } from '../store/private-redis.js';
-import { boot, loadSettings, UsageError } from './boot.js';
+import { boot, loadSettings, redactUrl, UsageError } from './boot.js';
 import { writePreview } from './preview.js';
 import { runEdition } from './run-edition.js';
 
@@ -14,7 +14,7 @@ export const SAMPLE_READERS = [
   { email: 'grace@example.com', name: 'Grace', topics: ['north-korea'] },
 ];
 
-const DEMO_DEFAULTS = { REDIS_PREFIX: '{gazette-demo}', MAIL_TRANSPORT: 'outbox:outbox' };
+const DEMO_DEFAULTS = { REDIS_PREFIX: '{gazette-demo}', MAIL_TRANSPORT: 'outbox:outbox', LOG_LEVEL: 'warn' };
 
 type Say = (line: string) => void;
 
@@ -22,16 +22,16 @@ type Say = (line: string) => void;
 async function demoRedis(url: string, say: Say): Promise<PrivateRedis | null> {
   try {
     await pingRedis(url);
-    say(`Redis: using ${url}`);
+    say(`Redis: using ${redactUrl(url)}`);
     return null;
   } catch {
     try {
       const own = await startPrivateRedis();
-      say(`Redis: nothing answers at ${url}; started a private redis-server at ${own.url} (stopped at the end)`);
+      say(`Redis: nothing answers at ${redactUrl(url)}; started a private redis-server at ${own.url} (stopped at the end)`);
       return own;
     } catch (err) {
       throw new UsageError(
-        `the demo needs Redis: nothing answers at ${url} and ${(err as Error).message}. ` +
+        `the demo needs Redis: nothing answers at ${redactUrl(url)} and ${(err as Error).message}. ` +
           'Set REDIS_URL to a running Redis, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis).',
       );
     }
@@ -48,8 +48,7 @@ export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Pr
   const own = await demoRedis(config.redisUrl, say);
   let container: Container | null = null;
   try {
-    container = await boot(own ? { ...DEMO_DEFAULTS, REDIS_URL: own.url } : DEMO_DEFAULTS);
-    if (own) process.env.REDIS_URL = own.url;
+    container = await boot(DEMO_DEFAULTS, own ? { REDIS_URL: own.url } : {});
     const s = container.services;
     const list = s.publication.lists[0];
     if (!list) throw new UsageError('the publication file declares no list');

@@ -162,15 +162,33 @@ async function compileMjml(template: string, mjml: string): Promise<string> {
 }
 
 /**
+ * A briefing in several of the reader's topics is shown once, in the first of them; sections
+ * left empty by that are dropped.
+ */
+function onceEach(sections: EditionSection[]): EditionSection[] {
+  const seen = new Set<string>();
+  return sections
+    .map((s) => ({
+      ...s,
+      briefings: s.briefings.filter((b) => {
+        if (seen.has(b.id)) return false;
+        seen.add(b.id);
+        return true;
+      }),
+    }))
+    .filter((s) => s.briefings.length > 0);
+}
+
+/**
  * Render an edition for one topic set: keep the sections whose topic is in `topics` (in edition
- * order), write MJML with the list's template, compile it (validation level strict) and render
+ * order, each briefing once), write MJML with the list's template, compile it (validation level strict) and render
  * the plain-text part. The result still holds the reader placeholders; personalize it per reader
  * with `compilePersonalizer`.
  * @throws TemplateError for an unknown template, DigestRenderError for invalid MJML.
  */
 export async function renderTopicSet(input: RenderTopicSetInput): Promise<RenderedDigest> {
   const topics = [...new Set(input.topics)].sort();
-  const sections = input.edition.sections.filter((s) => topics.includes(s.topic) && s.briefings.length > 0);
+  const sections = onceEach(input.edition.sections.filter((s) => topics.includes(s.topic)));
   const { subject, preheader, view } = buildView(input, topics, sections);
   const name = input.list.template;
   const mjml = input.templates.render(name, 'mjml', view);

@@ -23,10 +23,15 @@ export async function pingRedis(url: string, timeoutMs = 1500): Promise<void> {
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
   });
-  client.on('error', () => {});
+  let cause: Error | undefined;
+  client.on('error', (err: Error) => {
+    cause ??= err;
+  });
   try {
     await client.connect();
     await client.ping();
+  } catch (err) {
+    throw cause ?? err;
   } finally {
     client.disconnect();
   }

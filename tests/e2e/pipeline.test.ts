@@ -61,7 +61,10 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
     const ada = mailTo('ada@example.com');
     expect(ada?.html).toContain(TITLE_1);
     expect(ada?.html).toContain(TITLE_2);
-    for (const section of ['China', 'Trade &amp; Economy', 'Diplomacy']) expect(ada?.html).toContain(section);
+    expect(ada?.html).toMatch(/>\s*China\s*</);
+    // A briefing in several of the reader's topics is shown once, under the first of them.
+    expect(String(ada?.text).split(TITLE_1)).toHaveLength(2);
+    expect(String(ada?.text).split(TITLE_2)).toHaveLength(2);
 
     const minji = mailTo('min-ji@example.com');
     expect(minji?.html).toContain(TITLE_1);

@@ -132,6 +132,22 @@ describe('stage 1: renderTopicSet', () => {
     expect(both.text.indexOf('Yoon meets Xi')).toBeLessThan(both.text.indexOf('Gallium export'));
   });
 
+  it('shows a briefing in several chosen topics once, under the first of them', async () => {
+    const shared: Edition = {
+      ...edition,
+      sections: [
+        { topic: 'diplomacy', name: 'Diplomacy', briefings: [b3] },
+        { topic: 'economy', name: 'Economy & Trade', briefings: [b3] },
+      ],
+    };
+    const digest = await render(['economy', 'diplomacy'], shared);
+    expect(digest.text.split('Gallium export curbs ease')).toHaveLength(2);
+    expect(digest.text).toContain('== Diplomacy ==');
+    expect(digest.text).not.toContain('== Economy & Trade ==');
+    const economyOnly = await render(['economy'], shared);
+    expect(economyOnly.text).toContain('== Economy & Trade ==');
+  });
+
   it('still renders a short digest when the topics have nothing new', async () => {
     const empty = await render(['economy'], { ...edition, sections: edition.sections.slice(0, 1) });
     expect(empty.subject).toBe('Korea Daily · 21 Aug 2024: nothing new');
