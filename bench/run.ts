@@ -19,7 +19,15 @@ const publication = publicationSchema.parse({
   name: 'Bench',
   topics: topics.map((slug) => ({ slug, name: slug })),
   fallbackTopic: 'china',
-  lists: [{ id: 'bench', name: 'Bench Daily', postalAddress: '1 Main St', schedule: { cron: '0 7 * * *', tz: 'UTC' }, topics }],
+  lists: [
+    {
+      id: 'bench',
+      name: 'Bench Daily',
+      postalAddress: '1 Main St',
+      schedule: { cron: '0 7 * * *', tz: 'UTC' },
+      topics,
+    },
+  ],
 });
 const list = listSchema.parse(publication.lists[0]);
 const edition: Edition = {
@@ -68,9 +76,17 @@ const baseline = await time(async () => {
 
 const rows = [
   ['render', 'readers', 'total ms', 'ms / reader', 'readers / s'],
-  ['MJML per reader (baseline)', readers, baseline.toFixed(0), (baseline / readers).toFixed(3), ((readers / baseline) * 1000).toFixed(0)],
+  [
+    'MJML per reader (baseline)',
+    readers,
+    baseline.toFixed(0),
+    (baseline / readers).toFixed(3),
+    ((readers / baseline) * 1000).toFixed(0),
+  ],
   ['two-stage (Gazette)', readers, ours.toFixed(0), (ours / readers).toFixed(3), ((readers / ours) * 1000).toFixed(0)],
 ].map((r) => r.map(String));
-const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+for (const r of rows) {
+  console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
+}
 console.log(`\nGazette is ${(baseline / ours).toFixed(1)}× faster per reader than compiling MJML for each reader.`);

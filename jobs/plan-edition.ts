@@ -15,7 +15,10 @@ export const planEdition = defineJob({
   handle: async (p, { services, log }) => {
     const outcome = await services.planner.plan(p.listId, p.at ? new Date(p.at) : new Date());
     if (outcome.status === 'skipped') {
-      log.info({ event: 'edition.skipped', listId: p.listId, editionId: outcome.editionId, reason: outcome.reason }, 'nothing to plan');
+      log.info(
+        { event: 'edition.skipped', listId: p.listId, editionId: outcome.editionId, reason: outcome.reason },
+        'nothing to plan',
+      );
       return outcome;
     }
     log.info({ event: `edition.${outcome.status}`, editionId: outcome.edition.id }, 'edition planned');

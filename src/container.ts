@@ -65,7 +65,14 @@ export async function createContainer(config: Config, publication: Publication, 
   const producer = new Producer(redis, config.redisPrefix);
   const renders = new Renders(redis, k, publication, templates, (e) => archiveUrl(config.publicUrl, e));
   const audience = new Audience(redis, k, readers, ledger);
-  const dispatcher = new Dispatcher(publication, editions, audience, renders, flowFanOut(() => producer), log);
+  const dispatcher = new Dispatcher(
+    publication,
+    editions,
+    audience,
+    renders,
+    flowFanOut(() => producer),
+    log,
+  );
   const services: Services = {
     config,
     publication,
@@ -81,7 +88,18 @@ export async function createContainer(config: Config, publication: Publication, 
     templates,
     renders,
     dispatcher,
-    batches: new BatchSender({ dispatcher, audience, readers, suppression, ledger, renders, mailer, tokens, identity, log }),
+    batches: new BatchSender({
+      dispatcher,
+      audience,
+      readers,
+      suppression,
+      ledger,
+      renders,
+      mailer,
+      tokens,
+      identity,
+      log,
+    }),
     mailer,
     producer,
   };

@@ -9,7 +9,10 @@ export function createLogger(level: string): Logger {
     {
       level,
       base: { app: 'gazette' },
-      redact: { paths: ['email', '*.email', 'to', '*.to', 'token', '*.token', 'secret', '*.secret'], censor: '[redacted]' },
+      redact: {
+        paths: ['email', '*.email', 'to', '*.to', 'token', '*.token', 'secret', '*.secret'],
+        censor: '[redacted]',
+      },
     },
     pino.destination(2),
   );

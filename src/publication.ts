@@ -54,7 +54,10 @@ export const listSchema = z.object({
   /** Readers per send-batch job. */
   batchSize: z.number().int().min(1).max(5000).default(100),
   /** Template name under templates/ (`<name>.mjml.hbs`). */
-  template: z.string().regex(/^[a-z0-9-]+$/).default('digest'),
+  template: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('digest'),
 });
 
 export const sourceSchema = z.discriminatedUnion('type', [
@@ -84,7 +87,8 @@ export const publicationSchema = z
     }
     p.lists.forEach((list, i) => {
       for (const t of list.topics) {
-        if (!topicSlugs.has(t)) ctx.addIssue({ code: 'custom', path: ['lists', i, 'topics'], message: `unknown topic "${t}"` });
+        if (!topicSlugs.has(t))
+          ctx.addIssue({ code: 'custom', path: ['lists', i, 'topics'], message: `unknown topic "${t}"` });
       }
     });
     for (const [key, items] of [

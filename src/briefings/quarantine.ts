@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from '../store/redis.js';
 import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
 
 /** A document Gazette could not turn into a briefing, kept with its reason for operators. */
 export interface QuarantinedDocument {
@@ -49,7 +49,8 @@ export class Quarantine {
 
   /** Remove an entry once it has been fixed and re-imported. */
   async remove(id: string): Promise<boolean> {
-    const [[, removed] = []] = (await this.redis.multi().hdel(this.k.quarantine, id).zrem(this.k.quarantineByTime, id).exec()) ?? [];
+    const [[, removed] = []] =
+      (await this.redis.multi().hdel(this.k.quarantine, id).zrem(this.k.quarantineByTime, id).exec()) ?? [];
     return removed === 1;
   }
 }

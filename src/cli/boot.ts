@@ -25,12 +25,17 @@ export async function loadSettings(
 }
 
 /** Settings, a reachable Redis (checked first, so a dead one fails fast), then the container. */
-export async function boot(defaults: Record<string, string> = {}, overrides: Record<string, string> = {}): Promise<Container> {
+export async function boot(
+  defaults: Record<string, string> = {},
+  overrides: Record<string, string> = {},
+): Promise<Container> {
   const { config, publication } = await loadSettings(defaults, overrides);
   try {
     await pingRedis(config.redisUrl);
   } catch (err) {
-    throw new UsageError(`cannot reach Redis at ${redactUrl(config.redisUrl)} (${(err as Error).message}); set REDIS_URL`);
+    throw new UsageError(
+      `cannot reach Redis at ${redactUrl(config.redisUrl)} (${(err as Error).message}); set REDIS_URL`,
+    );
   }
   return createContainer(config, publication, createLogger(config.logLevel));
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Container } from '../container.js';
-import { pingRedis } from '../store/redis.js';
 import { type PrivateRedis, startPrivateRedis } from '../store/private-redis.js';
+import { pingRedis } from '../store/redis.js';
 import { boot, loadSettings, redactUrl, UsageError } from './boot.js';
 import { writePreview } from './preview.js';
 import { runEdition } from './run-edition.js';
@@ -27,7 +27,9 @@ async function demoRedis(url: string, say: Say): Promise<PrivateRedis | null> {
   } catch {
     try {
       const own = await startPrivateRedis();
-      say(`Redis: nothing answers at ${redactUrl(url)}; started a private redis-server at ${own.url} (stopped at the end)`);
+      say(
+        `Redis: nothing answers at ${redactUrl(url)}; started a private redis-server at ${own.url} (stopped at the end)`,
+      );
       return own;
     } catch (err) {
       throw new UsageError(
@@ -56,16 +58,24 @@ export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Pr
 
     for (const source of s.publication.sources) {
       const r = await s.collector.collect(source);
-      say(`Collected from ${source.id}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined`);
+      say(
+        `Collected from ${source.id}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined`,
+      );
     }
     for (const sample of SAMPLE_READERS) {
       const reader = await s.readers.upsert(sample.email, sample.name);
       const current = await s.readers.subscription(list.id, reader.id);
       if (current?.status !== 'confirmed') {
-        await s.readers.setSubscription(list.id, reader.id, { status: 'confirmed', topics: sample.topics, consent: { source: 'demo' } });
+        await s.readers.setSubscription(list.id, reader.id, {
+          status: 'confirmed',
+          topics: sample.topics,
+          consent: { source: 'demo' },
+        });
       }
     }
-    say(`Readers on ${list.id}: ${SAMPLE_READERS.map((r) => `${r.name} (${r.topics.join(', ') || 'all topics'})`).join('; ')}`);
+    say(
+      `Readers on ${list.id}: ${SAMPLE_READERS.map((r) => `${r.name} (${r.topics.join(', ') || 'all topics'})`).join('; ')}`,
+    );
 
     const run = await runEdition(s, list.id, new Date(), (step) => say(`  … ${step}`));
     if (run.status === 'skipped') {
@@ -78,9 +88,18 @@ export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Pr
         ? `Edition ${run.editionId} was already planned and sent before: nothing sent twice.`
         : `Edition ${run.editionId}: ${r.dispatched} sent, ${r.skipped} skipped (nothing new in their topics), ${r.failed + r.bounced} failed; ${r.renders} MJML renders for ${r.audience} readers.`,
     );
-    const preview = await writePreview(s, { listId: list.id, editionId: run.editionId, out: path.join('outbox', `preview-${run.editionId}.html`) });
-    const where = s.mailer.destination;
-    say(`Emails (.eml, one per reader): ${path.join(where, run.editionId)}${path.sep}`);
+    const outbox =
+      s.config.mail.transport.kind === 'outbox' ? path.resolve(s.config.mail.transport.dir) : path.resolve('outbox');
+    const preview = await writePreview(s, {
+      listId: list.id,
+      editionId: run.editionId,
+      out: path.join(outbox, `preview-${run.editionId}.html`),
+    });
+    say(
+      s.config.mail.transport.kind === 'outbox'
+        ? `Emails (.eml, one per reader): ${path.join(outbox, run.editionId)}${path.sep}`
+        : `Emails sent to ${s.mailer.destination}`,
+    );
     if (preview) say(`HTML preview of the whole edition: ${preview.file}`);
   } finally {
     await container?.close();

@@ -45,7 +45,9 @@ program
       const sources = s.publication.sources.filter((src) => !opts.source || src.id === opts.source);
       if (opts.source && sources.length === 0) throw new UsageError(`unknown source "${opts.source}"`);
       for (const source of sources) {
-        const r = await s.collector.collect(source, (p) => process.stderr.write(`\r${source.id}: ${p.new + p.updated + p.unchanged + p.quarantined} documents…`));
+        const r = await s.collector.collect(source, (p) =>
+          process.stderr.write(`\r${source.id}: ${p.new + p.updated + p.unchanged + p.quarantined} documents…`),
+        );
         process.stderr.write('\n');
         out(`${source.id}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined`);
       }
@@ -92,7 +94,12 @@ program
   .addOption(new Option('--out <file>', 'output file').default('preview.html'))
   .action(
     withServices(async ({ services: s }, opts: { list: string; reader?: string; edition?: string; out: string }) => {
-      const r = await writePreview(s, { listId: opts.list, out: opts.out, ...(opts.reader ? { reader: opts.reader } : {}), ...(opts.edition ? { editionId: opts.edition } : {}) });
+      const r = await writePreview(s, {
+        listId: opts.list,
+        out: opts.out,
+        ...(opts.reader ? { reader: opts.reader } : {}),
+        ...(opts.edition ? { editionId: opts.edition } : {}),
+      });
       out(r ? `${r.subject}\n${r.file}` : 'nothing new for this list since its last edition');
     }),
   );
@@ -106,7 +113,9 @@ program
   .command('quarantine')
   .description('list documents that could not be read, with their reasons')
   .option('--limit <n>', 'how many', '50')
-  .action(withServices(async ({ services }, opts: { limit: string }) => showQuarantine(services, Number(opts.limit), out)));
+  .action(
+    withServices(async ({ services }, opts: { limit: string }) => showQuarantine(services, Number(opts.limit), out)),
+  );
 
 program
   .command('demo')

@@ -18,9 +18,13 @@ export interface PreviewRequest {
 }
 
 /** Write one edition to an HTML file (and the text part beside it), as a reader would see it. */
-export async function writePreview(s: Services, req: PreviewRequest): Promise<{ file: string; subject: string } | null> {
+export async function writePreview(
+  s: Services,
+  req: PreviewRequest,
+): Promise<{ file: string; subject: string } | null> {
   const list = findList(s.publication, req.listId);
-  if (!list) throw new UsageError(`unknown list "${req.listId}" (known: ${s.publication.lists.map((l) => l.id).join(', ')})`);
+  if (!list)
+    throw new UsageError(`unknown list "${req.listId}" (known: ${s.publication.lists.map((l) => l.id).join(', ')})`);
   const edition = req.editionId ? await s.editions.get(req.editionId) : await s.planner.draft(list.id);
   if (req.editionId && !edition) throw new UsageError(`unknown edition "${req.editionId}"`);
   if (!edition) return null;
@@ -28,7 +32,8 @@ export async function writePreview(s: Services, req: PreviewRequest): Promise<{ 
   if (req.reader && !reader) throw new UsageError(`no reader with address ${req.reader}`);
   const subscription = reader ? await s.readers.subscription(list.id, reader.id) : null;
   const topics = readerTopics(edition, list, subscription?.topics ?? []);
-  if (topics.length === 0) throw new UsageError(`${req.reader} gets no email from this edition: nothing new in their topics`);
+  if (topics.length === 0)
+    throw new UsageError(`${req.reader} gets no email from this edition: nothing new in their topics`);
   const rendered = await renderTopicSet({
     publication: s.publication,
     list,
@@ -38,7 +43,11 @@ export async function writePreview(s: Services, req: PreviewRequest): Promise<{ 
     templates: s.templates,
   });
   const links = readerLinks(
-    { publicUrl: s.config.publicUrl, defaultFrom: s.config.mail.from, unsubscribeAddress: s.config.mail.unsubscribeAddress },
+    {
+      publicUrl: s.config.publicUrl,
+      defaultFrom: s.config.mail.from,
+      unsubscribeAddress: s.config.mail.unsubscribeAddress,
+    },
     s.tokens,
     list,
     reader?.id ?? 'preview',
@@ -46,6 +55,6 @@ export async function writePreview(s: Services, req: PreviewRequest): Promise<{ 
   const filled = compilePersonalizer(rendered)({ name: reader?.name ?? '', ...links });
   await mkdir(path.dirname(path.resolve(req.out)), { recursive: true });
   await writeFile(req.out, filled.html);
-  await writeFile(req.out.replace(/\.html?$/i, '') + '.txt', filled.text);
+  await writeFile(`${req.out.replace(/\.html?$/i, '')}.txt`, filled.text);
   return { file: path.resolve(req.out), subject: filled.subject };
 }

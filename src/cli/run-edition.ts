@@ -43,7 +43,11 @@ export async function runEdition(
     await eventsFor('editions');
     const plan = await s.producer.add(planEdition, { listId, at: at.toISOString() });
     onStep(`planning ${listId} for ${at.toISOString()}`);
-    const planned = (await finished('editions', plan, 'plan-edition')) as { status: string; editionId: string; reason?: string };
+    const planned = (await finished('editions', plan, 'plan-edition')) as {
+      status: string;
+      editionId: string;
+      reason?: string;
+    };
     if (planned.status === 'skipped') return { status: 'skipped', reason: planned.reason ?? 'nothing to send' };
     onStep(`edition ${planned.editionId} ${planned.status}; rendering and fanning out`);
     const dispatchId = dispatchEdition.jobId({ editionId: planned.editionId });
@@ -53,7 +57,12 @@ export async function runEdition(
     await finished('editions', await s.producer.queue('editions').getJob(finishId), 'finish-edition');
     const result = await s.editions.status(planned.editionId);
     if (!result) throw new Error(`edition ${planned.editionId} has no status`);
-    return { status: 'dispatched', editionId: planned.editionId, planned: planned.status as 'planned' | 'existing', result };
+    return {
+      status: 'dispatched',
+      editionId: planned.editionId,
+      planned: planned.status as 'planned' | 'existing',
+      result,
+    };
   } finally {
     await Promise.all([...events.values()].map((qe) => qe.close()));
     await Promise.all(connections.map((c) => c.quit()));

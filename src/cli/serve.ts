@@ -10,11 +10,17 @@ import { applySchedulers } from '../queue/schedulers.js';
 export async function serve(container: Container, withSchedulers: boolean): Promise<void> {
   const { services, log } = container;
   if (withSchedulers) {
-    const ids = await applySchedulers(services.producer, services.publication, { planEdition: jobs['plan-edition'], collect: jobs.collect });
+    const ids = await applySchedulers(services.producer, services.publication, {
+      planEdition: jobs['plan-edition'],
+      collect: jobs.collect,
+    });
     log.info({ event: 'schedulers.applied', schedulers: ids }, 'schedulers applied');
   }
   const workers = container.startWorkers();
-  log.info({ event: 'workers.started', queues: workers.map((w) => w.name), mail: services.mailer.destination }, 'workers started');
+  log.info(
+    { event: 'workers.started', queues: workers.map((w) => w.name), mail: services.mailer.destination },
+    'workers started',
+  );
   await new Promise<void>((resolve) => {
     closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
       if (err) log.error({ event: 'process.error', err }, 'shutting down after an error');

@@ -15,10 +15,14 @@ export async function showStatus(s: Services, out: Out): Promise<void> {
     out(`List ${list.id}: ${ids.length ? '' : 'no editions yet'}`);
     for (const id of ids) {
       const st = await s.editions.status(id);
-      out(`  ${id}: ${st ? `${st.state}, ${st.dispatched} sent, ${st.skipped} skipped, ${st.failed} failed, ${st.bounced} bounced` : 'unknown'}`);
+      out(
+        `  ${id}: ${st ? `${st.state}, ${st.dispatched} sent, ${st.skipped} skipped, ${st.failed} failed, ${st.bounced} bounced` : 'unknown'}`,
+      );
     }
   }
-  out(`Briefings: ${await s.briefings.count()} published; quarantine: ${(await s.quarantine.list(1000)).length} documents`);
+  out(
+    `Briefings: ${await s.briefings.count()} published; quarantine: ${(await s.quarantine.list(1000)).length} documents`,
+  );
 }
 
 export async function showQuarantine(s: Services, limit: number, out: Out): Promise<void> {

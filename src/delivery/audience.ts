@@ -1,8 +1,8 @@
 import type { Edition } from '../editions/edition.js';
 import { readerTopics } from '../editions/plan.js';
 import type { List } from '../publication.js';
-import type { Redis } from '../store/redis.js';
 import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
 import type { ReaderStore } from '../subscriptions/readers.js';
 import type { Ledger } from './ledger.js';
 

@@ -74,9 +74,15 @@ export class BatchSender {
       }
       const personalize = await this.deps.renders.personalizer(edition, list, entry.topics);
       const links = readerLinks(this.deps.identity, this.deps.tokens, list, found.reader.id);
-      const content = personalize({ name: found.reader.name, preferencesUrl: links.preferencesUrl, unsubscribeUrl: links.unsubscribeUrl });
+      const content = personalize({
+        name: found.reader.name,
+        preferencesUrl: links.preferencesUrl,
+        unsubscribeUrl: links.unsubscribeUrl,
+      });
       try {
-        const receipt = await this.deps.mailer.send(envelope(this.deps.identity, list, edition, found.reader, links, content));
+        const receipt = await this.deps.mailer.send(
+          envelope(this.deps.identity, list, edition, found.reader, links, content),
+        );
         await ledger.settle(editionId, entry.readerId, 'dispatched', receipt.messageId);
         report.dispatched += 1;
       } catch (err) {
@@ -108,7 +114,10 @@ export class BatchSender {
       await this.deps.ledger.settle(editionId, readerId, 'failed', detail);
       report.failed += 1;
     }
-    this.deps.log.warn({ event: 'reader.send-failed', editionId, readerId, code: err.code, responseCode: err.responseCode }, 'permanent failure');
+    this.deps.log.warn(
+      { event: 'reader.send-failed', editionId, readerId, code: err.code, responseCode: err.responseCode },
+      'permanent failure',
+    );
   }
 }
 

@@ -1,5 +1,5 @@
-import type { Redis } from '../store/redis.js';
 import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
 
 /** Final states: a reader in one of these is never sent this edition again. */
 export type FinalState = 'dispatched' | 'skipped' | 'failed' | 'bounced';
@@ -51,7 +51,15 @@ export class Ledger {
   /** Record a final state once; counts it in the edition's status. Returns false if already final. */
   async settle(editionId: string, readerId: string, state: FinalState, detail = ''): Promise<boolean> {
     const value = `${state} ${new Date().toISOString()} ${detail}`.trim();
-    const r = await this.redis.eval(SETTLE, 2, this.k.ledger(editionId), this.k.editionStatus(editionId), readerId, value, state);
+    const r = await this.redis.eval(
+      SETTLE,
+      2,
+      this.k.ledger(editionId),
+      this.k.editionStatus(editionId),
+      readerId,
+      value,
+      state,
+    );
     return r === 1;
   }
 

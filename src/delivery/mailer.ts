@@ -104,7 +104,9 @@ export async function createMailer(setting: MailTransportSetting, dkim?: DkimSet
     host: url.hostname,
     port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
     secure: url.protocol === 'smtps:',
-    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+    ...(url.username
+      ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+      : {}),
     ...(url.searchParams.get('ignoreTLS') === 'true' ? { ignoreTLS: true } : {}),
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
@@ -128,7 +130,12 @@ export async function createMailer(setting: MailTransportSetting, dkim?: DkimSet
 }
 
 function outboxMailer(dir: string, dkimOptions: object): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...dkimOptions });
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...dkimOptions,
+  });
   return {
     destination: dir,
     async send(message) {

@@ -3,8 +3,8 @@ import type { List, Publication } from '../publication.js';
 import { type RenderedDigest, renderTopicSet } from '../render/digest.js';
 import { compilePersonalizer } from '../render/personalize.js';
 import type { Templates } from '../render/templates.js';
-import type { Redis } from '../store/redis.js';
 import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
 import { topicKey } from './audience.js';
 
 export type Personalizer = ReturnType<typeof compilePersonalizer>;

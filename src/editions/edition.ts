@@ -33,6 +33,9 @@ export interface Edition {
 
 /** `daily-20240821T070000Z`: no `:` (BullMQ job ids), sortable, derived from list and cut-off. */
 export function editionId(listId: string, cutoff: Date): string {
-  const stamp = cutoff.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = cutoff
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${listId}-${stamp}`;
 }

@@ -38,7 +38,8 @@ export class EditionPlanner {
     const list = this.list(listId);
     const existing = await this.editions.get(editionId(list.id, latestSlot(list.schedule, at)));
     if (existing) return existing;
-    const since = (await this.editions.lastCutoff(list.id)) ?? (list.since ? new Date(list.since) : slotBefore(list.schedule, at));
+    const since =
+      (await this.editions.lastCutoff(list.id)) ?? (list.since ? new Date(list.since) : slotBefore(list.schedule, at));
     const candidates = await this.briefings.publishedBetween(since, at);
     return planEdition(list, this.publication.topics, { since, cutoff: at }, candidates, new Date());
   }
@@ -58,7 +59,11 @@ export class EditionPlanner {
 
     const last = await this.editions.lastCutoff(list.id);
     if (last && last.getTime() >= cutoff.getTime()) {
-      return { status: 'skipped', reason: `a slot at or after ${cutoff.toISOString()} was already planned`, editionId: id };
+      return {
+        status: 'skipped',
+        reason: `a slot at or after ${cutoff.toISOString()} was already planned`,
+        editionId: id,
+      };
     }
     const since = last ?? (list.since ? new Date(list.since) : slotBefore(list.schedule, cutoff));
     const candidates = await this.briefings.publishedBetween(since, cutoff);

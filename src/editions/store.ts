@@ -1,5 +1,5 @@
-import type { Redis } from '../store/redis.js';
 import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
 import type { Edition } from './edition.js';
 
 export type EditionState = 'planned' | 'dispatching' | 'dispatched';

@@ -27,7 +27,9 @@ export interface JobDefinition<Name extends string = string, P extends z.ZodType
   handle: (payload: z.infer<P>, ctx: JobContext) => Promise<unknown>;
 }
 
-export function defineJob<Name extends string, P extends z.ZodType>(def: JobDefinition<Name, P>): JobDefinition<Name, P> {
+export function defineJob<Name extends string, P extends z.ZodType>(
+  def: JobDefinition<Name, P>,
+): JobDefinition<Name, P> {
   return def;
 }
 

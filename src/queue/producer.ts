@@ -15,10 +15,7 @@ export class Producer {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly flows: FlowProducer;
 
-  constructor(
-    private readonly connection: Redis,
-    private readonly prefix: string,
-  ) {
+  constructor(connection: Redis, prefix: string) {
     for (const name of QUEUES) {
       const queue = new Queue(name, { connection, prefix });
       queue.on('error', () => {}); // connection errors surface on the shared client's own listener

@@ -35,13 +35,21 @@ export function startWorkers(
     });
     worker.on('error', (err) => log.error({ event: 'worker.error', queue, err }, 'worker error'));
     worker.on('failed', (job, err) =>
-      log.warn({ event: 'job.failed', queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+      log.warn(
+        { event: 'job.failed', queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message },
+        'job failed',
+      ),
     );
     return worker;
   });
 }
 
-async function run(catalogue: Record<string, JobDefinition>, services: Services, root: Logger, job: Job): Promise<unknown> {
+async function run(
+  catalogue: Record<string, JobDefinition>,
+  services: Services,
+  root: Logger,
+  job: Job,
+): Promise<unknown> {
   const def = catalogue[job.name];
   if (!def) throw new UnrecoverableError(`no handler for job "${job.name}"`);
   const parsed = def.payload.safeParse(job.data);
@@ -51,7 +59,8 @@ async function run(catalogue: Record<string, JobDefinition>, services: Services,
     return await def.handle(parsed.data, { services, log, job: { id: job.id ?? '', attempt: job.attemptsMade } });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && PERMANENT_CODES.has(code)) throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
+    if (typeof code === 'string' && PERMANENT_CODES.has(code))
+      throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
     throw err;
   }
 }

@@ -32,7 +32,11 @@ export async function applySchedulers(
     wanted.set(id, () =>
       producer
         .queue(defs.collect.queue)
-        .upsertJobScheduler(id, { every }, { name: defs.collect.name, data: { sourceId: source.id }, opts: defs.collect.options }),
+        .upsertJobScheduler(
+          id,
+          { every },
+          { name: defs.collect.name, data: { sourceId: source.id }, opts: defs.collect.options },
+        ),
     );
   }
   for (const queue of [defs.planEdition.queue, defs.collect.queue]) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Redis } from '../store/redis.js';
 import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
 
 export interface Reader {
   id: string;
@@ -45,7 +45,11 @@ export function normalizeEmail(raw: string): string {
 
 /** Names end up in headers and greetings: strip control characters (CR/LF included), cap length. */
 export function cleanName(raw: string | undefined): string {
-  return (raw ?? '').replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  return (raw ?? '')
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100);
 }
 
 /**
@@ -66,7 +70,12 @@ export class ReaderStore {
     await this.redis.hsetnx(this.k.readerByEmail, email, candidate);
     const id = (await this.redis.hget(this.k.readerByEmail, email)) as string;
     await this.redis.hsetnx(this.k.reader(id), 'createdAt', now.toISOString());
-    await this.redis.hset(this.k.reader(id), 'email', email, ...(rawName !== undefined || id === candidate ? ['name', name] : []));
+    await this.redis.hset(
+      this.k.reader(id),
+      'email',
+      email,
+      ...(rawName !== undefined || id === candidate ? ['name', name] : []),
+    );
     return (await this.get(id)) as Reader;
   }
 
@@ -94,8 +103,25 @@ export class ReaderStore {
       .multi()
       .hset(this.k.subscription(listId, readerId), ...fields)
       .zadd(this.k.listMembers(listId), 'NX', now.getTime(), readerId)
-      .xadd(this.k.consent, 'MAXLEN', '~', '1000000', '*', 'reader', readerId, 'list', listId, 'status', change.status,
-        'source', change.consent.source, 'ip', change.consent.ip ?? '', 'at', now.toISOString())
+      .xadd(
+        this.k.consent,
+        'MAXLEN',
+        '~',
+        '1000000',
+        '*',
+        'reader',
+        readerId,
+        'list',
+        listId,
+        'status',
+        change.status,
+        'source',
+        change.consent.source,
+        'ip',
+        change.consent.ip ?? '',
+        'at',
+        now.toISOString(),
+      )
       .exec();
     return (await this.subscription(listId, readerId)) as Subscription;
   }
@@ -115,7 +141,10 @@ export class ReaderStore {
   }
 
   /** Readers and their subscription on `listId`, in the order of `ids` (missing ones left out). */
-  async loadMany(listId: string, ids: readonly string[]): Promise<Array<{ reader: Reader; subscription: Subscription }>> {
+  async loadMany(
+    listId: string,
+    ids: readonly string[],
+  ): Promise<Array<{ reader: Reader; subscription: Subscription }>> {
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.k.reader(id)).hgetall(this.k.subscription(listId, id));
@@ -124,7 +153,12 @@ export class ReaderStore {
       const r = replies[2 * i]?.[1] as Record<string, string> | undefined;
       const s = replies[2 * i + 1]?.[1] as Record<string, string> | undefined;
       if (!r?.email || !s?.status) return [];
-      return [{ reader: { id, email: r.email, name: r.name ?? '', createdAt: r.createdAt ?? '' }, subscription: toSubscription(listId, id, s) }];
+      return [
+        {
+          reader: { id, email: r.email, name: r.name ?? '', createdAt: r.createdAt ?? '' },
+          subscription: toSubscription(listId, id, s),
+        },
+      ];
     });
   }
 }

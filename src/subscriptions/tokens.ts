@@ -38,7 +38,13 @@ export class Tokens {
   constructor(private readonly secret: string) {}
 
   issue(readerId: string, listId: string, purpose: TokenPurpose, ttlSeconds: number, now = Date.now()): string {
-    const claims: TokenClaims = { r: readerId, l: listId, p: purpose, e: Math.floor(now / 1000) + ttlSeconds, k: KEY_ID };
+    const claims: TokenClaims = {
+      r: readerId,
+      l: listId,
+      p: purpose,
+      e: Math.floor(now / 1000) + ttlSeconds,
+      k: KEY_ID,
+    };
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
     return `${payload}.${sign(this.secret, payload).toString('base64url')}`;
   }

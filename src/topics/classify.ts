@@ -8,7 +8,11 @@ export interface Classifiable {
 }
 
 function normalizeTerm(term: string): string {
-  return term.normalize('NFKC').trim().toLowerCase().replace(/[\s_]+/g, '-');
+  return term
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
 }
 
 function escapeRegExp(s: string): string {
@@ -26,9 +30,7 @@ export function keywordMatcher(keywords: string[]): (text: string) => boolean {
   return (text) => re.test(text);
 }
 
-export interface Classifier {
-  (briefing: Classifiable): string[];
-}
+export type Classifier = (briefing: Classifiable) => string[];
 
 /**
  * Build a classifier for the configured topics: a briefing belongs to a topic when one of its
@@ -44,9 +46,7 @@ export function createClassifier(topics: readonly Topic[], fallbackTopic: string
   return (briefing) => {
     const terms = briefing.terms.map(normalizeTerm);
     const text = `${briefing.title}\n${briefing.lead}`;
-    const picked = rules
-      .filter((r) => terms.some((term) => r.terms.has(term)) || r.matches(text))
-      .map((r) => r.slug);
+    const picked = rules.filter((r) => terms.some((term) => r.terms.has(term)) || r.matches(text)).map((r) => r.slug);
     return picked.length > 0 ? picked : [fallbackTopic];
   };
 }

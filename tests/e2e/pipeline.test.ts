@@ -16,14 +16,27 @@ const TITLE_2 = 'ROK-Shandong meeting signals Seoul’s intent to improve ties w
 
 function header(mail: ParsedMail, name: string): string {
   const value = mail.headerLines.find((h) => h.key === name.toLowerCase())?.line ?? '';
-  return value.slice(value.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim();
+  return value
+    .slice(value.indexOf(':') + 1)
+    .replace(/\r?\n\s+/g, ' ')
+    .trim();
+}
+
+function sampleSource(c: Container) {
+  const source = c.services.publication.sources[0];
+  if (!source) throw new Error('sample source missing');
+  return source;
 }
 
 async function seedReaders(c: Container): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const r of SAMPLE_READERS) {
     const reader = await c.services.readers.upsert(r.email, r.name);
-    await c.services.readers.setSubscription('korea-daily', reader.id, { status: 'confirmed', topics: r.topics, consent: { source: 'test' } });
+    await c.services.readers.setSubscription('korea-daily', reader.id, {
+      status: 'confirmed',
+      topics: r.topics,
+      consent: { source: 'test' },
+    });
     ids.set(r.email, reader.id);
   }
   return ids;
@@ -56,7 +69,11 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
   it('sends each reader one digest of the topics they follow, and none to a reader with no news', async () => {
     const run = await runEdition(gazette.services, 'korea-daily', AT);
     expect(run).toMatchObject({ status: 'dispatched', editionId: EDITION, planned: 'planned' });
-    expect(sink.messages.map((m) => m.to).flat().sort()).toEqual(['ada@example.com', 'linus@example.com', 'min-ji@example.com']);
+    expect(sink.messages.flatMap((m) => m.to).sort()).toEqual([
+      'ada@example.com',
+      'linus@example.com',
+      'min-ji@example.com',
+    ]);
 
     const ada = mailTo('ada@example.com');
     expect(ada?.html).toContain(TITLE_1);
@@ -77,7 +94,13 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
     expect(linus?.html).toContain('Trade &amp; Economy');
     expect(linus?.html).not.toMatch(/>\s*Diplomacy\s*</);
 
-    expect(run.status === 'dispatched' && run.result).toMatchObject({ dispatched: 3, skipped: 1, failed: 0, bounced: 0, renders: 3 });
+    expect(run.status === 'dispatched' && run.result).toMatchObject({
+      dispatched: 3,
+      skipped: 1,
+      failed: 0,
+      bounced: 0,
+      renders: 3,
+    });
   });
 
   it('gives every digest both parts, the card contents, a preheader and the list’s postal address', () => {
@@ -93,7 +116,9 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
       expect(Buffer.byteLength(String(mail.html))).toBeLessThan(102 * 1024);
     }
     const ada = mailTo('ada@example.com');
-    expect(ada?.text).toContain('In bilateral consultations between South Korea and China on Aug. 29, Beijing clarified its stance');
+    expect(ada?.text).toContain(
+      'In bilateral consultations between South Korea and China on Aug. 29, Beijing clarified its stance',
+    );
     expect(ada?.text).toContain('Diplomatic relations between South Korea and China hit a stumbling block');
     expect(ada?.html).toContain('Hello Ada');
   });
@@ -104,7 +129,9 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
     const adaId = readerIds.get('ada@example.com');
     expect(ada.messageId).toBe(`<${EDITION}.${adaId}@koreapro.example>`);
     expect(header(ada, 'List-ID')).toBe('"Korea Pro Daily" <korea-daily.koreapro.example>');
-    expect(header(ada, 'List-Unsubscribe')).toMatch(/^<https:\/\/news\.example\/unsubscribe\/[\w-]+\.[\w-]+>, <mailto:unsubscribe@/);
+    expect(header(ada, 'List-Unsubscribe')).toMatch(
+      /^<https:\/\/news\.example\/unsubscribe\/[\w-]+\.[\w-]+>, <mailto:unsubscribe@/,
+    );
     expect(header(ada, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(header(ada, 'Precedence')).toBe('bulk');
     expect(ada.from?.value[0]?.address).toBe('daily@koreapro.example');
@@ -129,7 +156,7 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
     const again = await runEdition(gazette.services, 'korea-daily', new Date(AT.getTime() + 60_000));
     expect(again).toMatchObject({ status: 'dispatched', editionId: EDITION, planned: 'existing' });
     expect(sink.messages.length).toBe(before);
-    const collected = await gazette.services.collector.collect(gazette.services.publication.sources[0]!);
+    const collected = await gazette.services.collector.collect(sampleSource(gazette));
     expect(collected).toMatchObject({ new: 0, updated: 0, unchanged: 2 });
   });
 });
@@ -143,7 +170,7 @@ describe('delivery failures', () => {
     sink = await startSmtpSink();
     gazette = await startGazette(redis, sink);
     gazette.startWorkers();
-    await gazette.services.collector.collect(gazette.services.publication.sources[0]!);
+    await gazette.services.collector.collect(sampleSource(gazette));
     await seedReaders(gazette);
   });
 
@@ -158,10 +185,12 @@ describe('delivery failures', () => {
     sink.failNext(1, { code: 451, message: 'Try again later' });
     const run = await runEdition(gazette.services, 'korea-daily', AT, () => {}, 60_000);
     expect(run.status === 'dispatched' && run.result).toMatchObject({ dispatched: 2, bounced: 1, skipped: 1 });
-    const recipients = sink.messages.map((m) => m.to).flat().sort();
+    const recipients = sink.messages.flatMap((m) => m.to).sort();
     expect(recipients).toEqual(['ada@example.com', 'min-ji@example.com']);
-    expect(await gazette.services.suppression.get('linus@example.com')).toMatchObject({ reason: expect.stringContaining('550') });
+    expect(await gazette.services.suppression.get('linus@example.com')).toMatchObject({
+      reason: expect.stringContaining('550'),
+    });
     const linus = await gazette.services.readers.findByEmail('linus@example.com');
-    expect((await gazette.services.readers.subscription('korea-daily', linus!.id))?.status).toBe('bounced');
+    expect((await gazette.services.readers.subscription('korea-daily', linus?.id ?? ''))?.status).toBe('bounced');
   });
 });

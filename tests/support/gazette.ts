@@ -15,7 +15,11 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SAMPLE_PUBLICATION = path.join(ROOT, 'sample/gazette.json');
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 
-export async function startGazette(redis: TestRedis, sink: SmtpSink, env: Record<string, string> = {}): Promise<Container> {
+export async function startGazette(
+  redis: TestRedis,
+  sink: SmtpSink,
+  env: Record<string, string> = {},
+): Promise<Container> {
   const config = loadConfig({
     GAZETTE_ENV: 'test',
     REDIS_URL: redis.url,

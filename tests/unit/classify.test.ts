@@ -37,7 +37,9 @@ describe('classify', () => {
   });
 
   it('looks at the lead as well as the title', () => {
-    expect(classify({ terms: [], title: 'Talks resume', lead: 'Officials in Pyongyang said…' })).toEqual(['north-korea']);
+    expect(classify({ terms: [], title: 'Talks resume', lead: 'Officials in Pyongyang said…' })).toEqual([
+      'north-korea',
+    ]);
   });
 
   it('puts a briefing that matches nothing in the fallback topic', () => {

@@ -22,7 +22,10 @@ describe('configuration from the environment', () => {
   });
 
   it('reads an SMTP transport', () => {
-    expect(loadConfig({ MAIL_TRANSPORT: 'smtp://mail.example:2525' }).mail.transport).toEqual({ kind: 'smtp', url: 'smtp://mail.example:2525' });
+    expect(loadConfig({ MAIL_TRANSPORT: 'smtp://mail.example:2525' }).mail.transport).toEqual({
+      kind: 'smtp',
+      url: 'smtp://mail.example:2525',
+    });
   });
 
   it('names every bad variable on its own line', () => {

@@ -21,8 +21,18 @@ const topics = [
 
 function briefing(id: string, publishedAt: string, topicSlugs: string[], published = true): Briefing {
   return {
-    id, source: 's', sourceId: id, url: `https://example.com/${id}`, title: id, publishedAt, modifiedAt: publishedAt,
-    terms: [], topics: topicSlugs, lead: `${id} lead`, html: '<p>x</p>', published,
+    id,
+    source: 's',
+    sourceId: id,
+    url: `https://example.com/${id}`,
+    title: id,
+    publishedAt,
+    modifiedAt: publishedAt,
+    terms: [],
+    topics: topicSlugs,
+    lead: `${id} lead`,
+    html: '<p>x</p>',
+    published,
   };
 }
 
@@ -30,11 +40,17 @@ const window = { since: new Date('2026-03-07T12:00:00Z'), cutoff: new Date('2026
 
 describe('planEdition', () => {
   it('groups the window’s briefings by the list’s topics, in list order, newest first', () => {
-    const plan = planEdition(list, topics, window, [
-      briefing('a', '2026-03-07T13:00:00Z', ['trade']),
-      briefing('b', '2026-03-08T10:00:00Z', ['china', 'trade']),
-      briefing('c', '2026-03-08T09:00:00Z', ['sports']),
-    ], new Date('2026-03-08T11:00:01Z'));
+    const plan = planEdition(
+      list,
+      topics,
+      window,
+      [
+        briefing('a', '2026-03-07T13:00:00Z', ['trade']),
+        briefing('b', '2026-03-08T10:00:00Z', ['china', 'trade']),
+        briefing('c', '2026-03-08T09:00:00Z', ['sports']),
+      ],
+      new Date('2026-03-08T11:00:01Z'),
+    );
     expect(plan?.id).toBe('daily-20260308T110000Z');
     expect(plan?.sections.map((s) => [s.topic, s.briefings.map((b) => b.id)])).toEqual([
       ['china', ['b']],
@@ -43,22 +59,36 @@ describe('planEdition', () => {
   });
 
   it('keeps the window’s edges: since is exclusive, cut-off inclusive; unpublished briefings are left out', () => {
-    const plan = planEdition(list, topics, window, [
-      briefing('at-since', '2026-03-07T12:00:00Z', ['china']),
-      briefing('at-cutoff', '2026-03-08T11:00:00Z', ['china']),
-      briefing('after', '2026-03-08T11:00:01Z', ['china']),
-      briefing('gone', '2026-03-08T10:00:00Z', ['china'], false),
-    ], new Date());
+    const plan = planEdition(
+      list,
+      topics,
+      window,
+      [
+        briefing('at-since', '2026-03-07T12:00:00Z', ['china']),
+        briefing('at-cutoff', '2026-03-08T11:00:00Z', ['china']),
+        briefing('after', '2026-03-08T11:00:01Z', ['china']),
+        briefing('gone', '2026-03-08T10:00:00Z', ['china'], false),
+      ],
+      new Date(),
+    );
     expect(plan?.sections[0]?.briefings.map((b) => b.id)).toEqual(['at-cutoff']);
   });
 
   it('plans nothing when no briefing in the window is in the list’s topics', () => {
-    expect(planEdition(list, topics, window, [briefing('c', '2026-03-08T09:00:00Z', ['sports'])], new Date())).toBeNull();
+    expect(
+      planEdition(list, topics, window, [briefing('c', '2026-03-08T09:00:00Z', ['sports'])], new Date()),
+    ).toBeNull();
   });
 });
 
 describe('readerTopics', () => {
-  const edition = planEdition(list, topics, window, [briefing('a', '2026-03-08T10:00:00Z', ['china', 'trade'])], new Date());
+  const edition = planEdition(
+    list,
+    topics,
+    window,
+    [briefing('a', '2026-03-08T10:00:00Z', ['china', 'trade'])],
+    new Date(),
+  );
   if (!edition) throw new Error('fixture');
 
   it('gives a reader who chose nothing every topic with news', () => {
@@ -71,7 +101,10 @@ describe('readerTopics', () => {
   });
 
   it('sends the whole edition instead when the list says so', () => {
-    expect(readerTopics(edition, { ...list, whenNothingFollowed: 'whole-edition' }, ['north-korea'])).toEqual(['china', 'trade']);
+    expect(readerTopics(edition, { ...list, whenNothingFollowed: 'whole-edition' }, ['north-korea'])).toEqual([
+      'china',
+      'trade',
+    ]);
   });
 });
 

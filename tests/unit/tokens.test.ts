@@ -21,7 +21,9 @@ describe('signed reader tokens', () => {
   });
 
   it('refuses a token used for another purpose', () => {
-    expect(failure(() => tokens.verify(tokens.issue('r1', 'daily', 'preferences', 60), 'unsubscribe'))).toBe('wrong-purpose');
+    expect(failure(() => tokens.verify(tokens.issue('r1', 'daily', 'preferences', 60), 'unsubscribe'))).toBe(
+      'wrong-purpose',
+    );
   });
 
   it('refuses an expired token', () => {
@@ -36,6 +38,7 @@ describe('signed reader tokens', () => {
     expect(failure(() => tokens.verify(forged, 'unsubscribe'))).toBe('bad-signature');
     const other = new Tokens('another-secret-another-secret-another').issue('r1', 'daily', 'unsubscribe', 60);
     expect(failure(() => tokens.verify(other, 'unsubscribe'))).toBe('bad-signature');
-    for (const junk of ['', 'abc', 'a.b.c', '..', `${t}x`]) expect(failure(() => tokens.verify(junk, 'unsubscribe'))).not.toBe('accepted');
+    for (const junk of ['', 'abc', 'a.b.c', '..', `${t}x`])
+      expect(failure(() => tokens.verify(junk, 'unsubscribe'))).not.toBe('accepted');
   });
 });
