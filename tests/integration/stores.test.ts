@@ -1,0 +1,145 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Briefing } from '../../src/briefings/briefing.js';
+import { Quarantine } from '../../src/briefings/quarantine.js';
+import { BriefingStore } from '../../src/briefings/store.js';
+import { Ledger } from '../../src/delivery/ledger.js';
+import { EditionStore } from '../../src/editions/store.js';
+import { keys } from '../../src/store/keys.js';
+import { ReaderStore } from '../../src/subscriptions/readers.js';
+import { testRedis } from '../support/redis.js';
+
+const redis = testRedis('stores');
+const client = redis.connect();
+const k = keys(redis.prefix);
+afterAll(() => redis.cleanup());
+
+function briefing(over: Partial<Briefing> = {}): Briefing {
+  return {
+    id: 's-1',
+    source: 's',
+    sourceId: '1',
+    url: 'https://example.com/1',
+    title: 'Title',
+    terms: [],
+    topics: ['china'],
+    publishedAt: '2024-08-20T23:00:29.000Z',
+    modifiedAt: '2024-08-20T06:38:17.000Z',
+    lead: 'Lead',
+    html: '<p>Lead</p>',
+    published: true,
+    ...over,
+  };
+}
+
+describe('briefing store', () => {
+  const store = new BriefingStore(client, k);
+
+  it('stores a briefing once, updates it when it changed, and ignores an older copy', async () => {
+    expect(await store.upsert(briefing())).toBe('new');
+    expect(await store.upsert(briefing())).toBe('unchanged');
+    expect(await store.upsert(briefing({ title: 'Edited', modifiedAt: '2024-08-21T00:00:00.000Z' }))).toBe('updated');
+    expect(await store.upsert(briefing({ title: 'Stale copy' }))).toBe('unchanged');
+    expect((await store.get('s-1'))?.title).toBe('Edited');
+  });
+
+  it('finds published briefings by window and drops an unpublished one from it', async () => {
+    const since = new Date('2024-08-20T00:00:00Z');
+    const until = new Date('2024-08-21T00:00:00Z');
+    expect((await store.publishedBetween(since, until)).map((b) => b.id)).toEqual(['s-1']);
+    await store.upsert(briefing({ title: 'Edited', modifiedAt: '2024-08-22T00:00:00.000Z', published: false }));
+    expect(await store.publishedBetween(since, until)).toEqual([]);
+  });
+});
+
+describe('quarantine', () => {
+  it('keeps the same broken document once, newest first, with its reason', async () => {
+    const q = new Quarantine(client, k);
+    const doc = {
+      source: 's',
+      origin: 'bad.json',
+      code: 'DOCUMENT_INVALID',
+      reason: 'missing field "title.rendered"',
+      excerpt: '{"id":1}',
+    };
+    await q.add(doc);
+    await q.add(doc);
+    await q.add({ ...doc, origin: 'worse.json', excerpt: 'x'.repeat(5000) });
+    const listed = await q.list();
+    expect(listed.map((d) => d.origin)).toEqual(['worse.json', 'bad.json']);
+    expect(listed[1]?.reason).toBe('missing field "title.rendered"');
+    expect(listed[0]?.excerpt).toHaveLength(2000);
+  });
+});
+
+describe('edition store', () => {
+  const editions = new EditionStore(client, k);
+  const edition = {
+    id: 'daily-20240821T070000Z',
+    listId: 'daily',
+    since: 'a',
+    cutoff: '2024-08-21T07:00:00.000Z',
+    plannedAt: 'x',
+    sections: [],
+  };
+
+  it('freezes an edition once: a second plan of the slot gets the first one back', async () => {
+    expect((await editions.freeze(edition)).created).toBe(true);
+    const again = await editions.freeze({ ...edition, plannedAt: 'later' });
+    expect(again).toMatchObject({ created: false, edition: { plannedAt: 'x' } });
+    expect((await editions.lastCutoff('daily'))?.toISOString()).toBe('2024-08-21T07:00:00.000Z');
+  });
+
+  it('never moves a list’s cut-off back', async () => {
+    await editions.advanceCutoff('daily', '2024-08-20T07:00:00.000Z');
+    expect((await editions.lastCutoff('daily'))?.toISOString()).toBe('2024-08-21T07:00:00.000Z');
+    await editions.advanceCutoff('daily', '2024-08-22T07:00:00.000Z');
+    expect((await editions.lastCutoff('daily'))?.toISOString()).toBe('2024-08-22T07:00:00.000Z');
+  });
+});
+
+describe('ledger', () => {
+  const ledger = new Ledger(client, k);
+
+  it('lets a crashed claim be retried but never re-sends a settled reader, and counts each reader once', async () => {
+    expect(await ledger.claim('e1', 'r1', 'job#0')).toEqual({ claimed: true, retry: false });
+    expect(await ledger.claim('e1', 'r1', 'job#1')).toEqual({ claimed: true, retry: true });
+    expect(await ledger.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(true);
+    expect(await ledger.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(false);
+    expect(await ledger.claim('e1', 'r1', 'job#2')).toEqual({ claimed: false, state: 'dispatched' });
+    expect(await client.hget(k.editionStatus('e1'), 'dispatched')).toBe('1');
+  });
+});
+
+describe('reader store', () => {
+  const readers = new ReaderStore(client, k);
+
+  it('keeps one reader per address whatever its case, and strips line breaks from names', async () => {
+    const a = await readers.upsert('Ada@Example.com', 'Ada\r\nBcc: evil@example.com');
+    const b = await readers.upsert('ada@example.com ');
+    expect(b.id).toBe(a.id);
+    expect(a.name).toBe('Ada Bcc: evil@example.com');
+    expect(a.email).toBe('ada@example.com');
+  });
+
+  it('refuses an invalid address with a clear error', async () => {
+    await expect(readers.upsert('not an address')).rejects.toMatchObject({
+      code: 'READER_INVALID',
+      message: expect.stringContaining('invalid email'),
+    });
+  });
+
+  it('records subscription changes with their consent', async () => {
+    const r = await readers.upsert('grace@example.com', 'Grace');
+    await readers.setSubscription('daily', r.id, {
+      status: 'confirmed',
+      topics: ['china'],
+      consent: { source: 'form', ip: '192.0.2.1' },
+    });
+    expect(await readers.subscription('daily', r.id)).toMatchObject({ status: 'confirmed', topics: ['china'] });
+    const log = await client.xrange(k.consent, '-', '+');
+    const last = log.at(-1)?.[1] ?? [];
+    expect(last).toEqual(
+      expect.arrayContaining(['reader', r.id, 'status', 'confirmed', 'source', 'form', 'ip', '192.0.2.1']),
+    );
+  });
+});
