@@ -63,6 +63,8 @@ export interface Config {
   publicUrl: string;
   port: number;
   secret: string;
+  /** True when no SECRET was given (development only): links are then forgeable. */
+  usingDevelopmentSecret: boolean;
   adminToken?: string;
   mail: {
     transport: MailTransportSetting;
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
     port: e.PORT,
     secret: e.SECRET ?? DEVELOPMENT_SECRET,
+    usingDevelopmentSecret: !e.SECRET,
     ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
     mail: {
       transport,

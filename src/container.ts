@@ -46,6 +46,9 @@ export async function createContainer(config: Config, publication: Publication, 
     return client;
   };
   const redis = connect('worker');
+  if (config.usingDevelopmentSecret) {
+    log.warn({ event: 'config.development-secret' }, 'SECRET is not set: readers’ links are signed with a public development key');
+  }
   const k = keys(config.redisPrefix);
   const identity: Identity = {
     publicUrl: config.publicUrl,

@@ -11,8 +11,6 @@ export interface RunnerOptions {
   connection: () => Redis;
   prefix: string;
   concurrency: number;
-  /** Messages per second cap for the delivery queue, spread over batches of `batchSize`. */
-  limiter?: { max: number; duration: number };
   queues?: readonly QueueName[];
 }
 
@@ -31,7 +29,6 @@ export function startWorkers(
       connection: options.connection(),
       prefix: options.prefix,
       concurrency: options.concurrency,
-      ...(queue === 'delivery' && options.limiter ? { limiter: options.limiter } : {}),
     });
     worker.on('error', (err) => log.error({ event: 'worker.error', queue, err }, 'worker error'));
     worker.on('failed', (job, err) =>

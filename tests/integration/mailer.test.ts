@@ -61,10 +61,11 @@ describe('the SMTP mailer', () => {
       throw Object.assign(new Error(`no TXT for ${name}`), { code: 'ENOTFOUND' });
     };
     const verified = await dkimVerify(raw, { resolver });
-    const result = verified.results[0];
+    // The runtime result also carries the signed header list, which the typings leave out.
+    const result = verified.results[0] as (typeof verified.results)[number] & { signingHeaders?: { keys: string } };
     expect(result?.status.result).toBe('pass');
-    expect(result?.signingHeaders?.keys.toLowerCase()).toContain('list-unsubscribe-post');
-    expect(result?.signingHeaders?.keys.toLowerCase()).toContain('list-unsubscribe');
+    const signed = result?.signingHeaders?.keys.toLowerCase().split(': ') ?? [];
+    expect(signed).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'list-id', 'from']));
   });
 
   it('classifies a 5xx on the recipient as a permanent bounce and a 4xx as transient', async () => {
