@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** A free TCP port on 127.0.0.1, found by binding port 0. */
+const READY = 'Ready to accept connections';
+
+/** A free TCP port on 127.0.0.1 (never 6379), found by binding port 0. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -12,9 +14,8 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port && port !== 6379 ? resolve(port) : reject(new Error('no usable free port'))));
     });
   });
 }
@@ -24,39 +25,74 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/**
- * Start `redis-server` from PATH on a free port, in memory only, and wait until it accepts
- * connections. Rejects with a readable reason when the binary is missing or does not start.
- */
-export async function startPrivateRedis(timeoutMs = 10_000): Promise<PrivateRedis> {
-  const port = await freePort();
-  const dir = await mkdtemp(path.join(tmpdir(), 'gazette-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${timeoutMs} ms`)), timeoutMs);
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      err ? reject(err) : resolve();
+/** Resolves once the server logs that it accepts connections; rejects if it exits, fails or stalls. */
+function waitReady(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => done(new Error(`redis-server not ready after ${timeoutMs} ms:\n${log}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes(READY)) done();
     };
-    child.once('error', (err) =>
-      done((err as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('redis-server is not on PATH') : err),
-    );
-    child.once('exit', (code) => done(new Error(`redis-server exited with code ${code}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) done();
-    });
+    const onExit = (code: number | null) =>
+      done(new Error(`redis-server exited (${code}) before it was ready:\n${log}`));
+    const onError = (err: NodeJS.ErrnoException) =>
+      done(err.code === 'ENOENT' ? new Error('redis-server is not on PATH') : err);
+    function done(err?: Error) {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      // Keep draining its output, or a full pipe would stall the server.
+      child.stdout?.resume();
+      err ? reject(err) : resolve();
+    }
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
   });
-  child.removeAllListeners('exit');
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
+}
+
+/** Waits for the child to exit, killing it harder if SIGTERM is not enough. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(hard);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Start `redis-server` from PATH on a free port of 127.0.0.1, in memory only, and wait until it
+ * accepts connections. Rejects with a readable reason when the binary is missing or does not start.
+ */
+export async function startPrivateRedis(timeoutMs = 15_000): Promise<PrivateRedis> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gazette-redis-'));
+  // The free port can be taken between probing and binding: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const child = spawn('redis-server', [...args, '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr?.resume();
+    try {
+      await waitReady(child, timeoutMs);
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        async stop() {
+          await stopChild(child);
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      await stopChild(child);
+      if (attempt >= 3 || !String(err).includes('in use')) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
       }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+    }
+  }
 }
