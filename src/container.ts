@@ -47,7 +47,10 @@ export async function createContainer(config: Config, publication: Publication, 
   };
   const redis = connect('worker');
   if (config.usingDevelopmentSecret) {
-    log.warn({ event: 'config.development-secret' }, 'SECRET is not set: readers’ links are signed with a public development key');
+    log.warn(
+      { event: 'config.development-secret' },
+      'SECRET is not set: readers’ links are signed with a public development key',
+    );
   }
   const k = keys(config.redisPrefix);
   const identity: Identity = {

@@ -1,0 +1,167 @@
+/**
+ * `gazette demo` as a newcomer runs it: a child process against the test Redis, writing to a
+ * temporary outbox. Then without any Redis: a clear one-line error when redis-server is not on
+ * PATH either, and a private redis-server when it is.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_READERS } from '../../src/cli/demo.js';
+import { freePort } from '../../src/store/private-redis.js';
+import { type CliResult, runCli } from '../support/cli.js';
+import { TEST_SECRET } from '../support/gazette.js';
+import { testRedis } from '../support/redis.js';
+
+const TITLE_1 = 'Korea and China discuss latter’s export restrictions signaling diplomatic thaw';
+const TITLE_2 = 'ROK-Shandong meeting signals Seoul’s intent to improve ties with China';
+/** Grace follows only North Korea, which neither sample briefing is about: she gets no email. */
+const WITH_NEWS = SAMPLE_READERS.filter((r) => r.email !== 'grace@example.com').map((r) => r.email);
+
+const DEMO_TIMEOUT = 60_000;
+
+function demoEnv(redisUrl: string, prefix: string, outbox: string): Record<string, string> {
+  return {
+    GAZETTE_ENV: 'test',
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    SECRET: TEST_SECRET,
+    MAIL_TRANSPORT: `outbox:${outbox}`,
+  };
+}
+
+/** The path printed after `label` on stdout. */
+function printedPath(result: CliResult, label: string): string {
+  const line = result.stdout.split('\n').find((l) => l.startsWith(label));
+  if (!line) throw new Error(`stdout has no "${label}" line:\n${result.stdout}`);
+  return line.slice(label.length).trim();
+}
+
+async function emlFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => f.endsWith('.eml')).map((f) => path.join(dir, f));
+}
+
+/** A header's value as written, unfolded; undefined when absent. */
+function header(mail: ParsedMail, name: string): string | undefined {
+  const line = mail.headerLines.find((h) => h.key === name.toLowerCase())?.line;
+  return line
+    ?.slice(line.indexOf(':') + 1)
+    .replace(/\r?\n\s+/g, ' ')
+    .trim();
+}
+
+/** A Redis URL where nothing listens (a port just freed by the OS, never 6379). */
+async function closedRedisUrl(): Promise<string> {
+  return `redis://127.0.0.1:${await freePort()}`;
+}
+
+describe('gazette demo', () => {
+  const redis = testRedis('demo');
+  let tmp: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'gazette-demo-test-'));
+  });
+
+  afterAll(async () => {
+    await redis.cleanup();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  describe('against a running Redis', () => {
+    let outbox: string;
+    let first: CliResult;
+    const emailDir = () => printedPath(first, 'Emails (.eml, one per reader):');
+
+    beforeAll(async () => {
+      outbox = path.join(tmp, 'outbox');
+      first = await runCli(['demo'], demoEnv(redis.url, redis.prefix, outbox), { timeoutMs: DEMO_TIMEOUT });
+    }, DEMO_TIMEOUT);
+
+    it('exits 0 and names the outbox folder and the preview, which exist', () => {
+      expect(first.code, first.stderr).toBe(0);
+      expect(path.dirname(emailDir())).toBe(outbox);
+      expect(existsSync(emailDir())).toBe(true);
+      const preview = printedPath(first, 'HTML preview of the whole edition:');
+      expect(path.dirname(preview)).toBe(outbox);
+      expect(preview).toMatch(/preview-korea-daily-\d{8}T\d{6}Z\.html$/);
+      expect(existsSync(preview)).toBe(true);
+    });
+
+    it('writes one parseable email per reader with news, with both parts and unsubscribe headers', async () => {
+      const files = await emlFiles(emailDir());
+      expect(files).toHaveLength(3);
+      const recipients: string[] = [];
+      for (const file of files) {
+        const mail = await simpleParser(await readFile(file));
+        expect(mail.html, file).toBeTruthy();
+        expect(mail.text, file).toBeTruthy();
+        expect(header(mail, 'List-Unsubscribe'), file).toMatch(/^<https?:\/\/\S+\/unsubscribe\/\S+>, <mailto:\S+>$/);
+        expect(header(mail, 'List-Unsubscribe-Post'), file).toBe('List-Unsubscribe=One-Click');
+        recipients.push(...(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address ?? '') : []));
+      }
+      expect(recipients.sort()).toEqual([...WITH_NEWS].sort());
+    });
+
+    it('previews the whole edition with both sample briefings', async () => {
+      const html = await readFile(printedPath(first, 'HTML preview of the whole edition:'), 'utf8');
+      expect(html).toContain(TITLE_1);
+      expect(html).toContain(TITLE_2);
+    });
+
+    it(
+      'sends nothing twice when run again',
+      async () => {
+        const again = await runCli(['demo'], demoEnv(redis.url, redis.prefix, outbox), { timeoutMs: DEMO_TIMEOUT });
+        expect(again.code, again.stderr).toBe(0);
+        expect(again.stdout).toMatch(/already planned and sent before: nothing sent twice/);
+        expect(again.stdout).toContain('Collected from sample: 0 new, 0 updated, 2 unchanged, 0 quarantined');
+        expect(await emlFiles(emailDir())).toHaveLength(3);
+      },
+      DEMO_TIMEOUT,
+    );
+  });
+
+  describe('without a Redis at REDIS_URL', () => {
+    it(
+      'fails with one clear line when redis-server is not on PATH either',
+      async () => {
+        // PATH holds only `node`: no redis-server to fall back on.
+        const bin = path.join(tmp, 'bin-node-only');
+        await mkdir(bin);
+        await symlink(process.execPath, path.join(bin, 'node'));
+        const result = await runCli(
+          ['demo'],
+          { ...demoEnv(await closedRedisUrl(), redis.prefix, path.join(tmp, 'unused-outbox')), PATH: bin },
+          { timeoutMs: DEMO_TIMEOUT },
+        );
+        expect(result.code).not.toBe(0);
+        expect(result.code).not.toBeNull();
+        const lines = result.stderr.trim().split('\n');
+        expect(lines, result.stderr).toHaveLength(1);
+        expect(lines[0]).toContain('REDIS_URL');
+        expect(lines[0]).toContain('redis-server');
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+        expect(existsSync(path.join(tmp, 'unused-outbox'))).toBe(false);
+      },
+      DEMO_TIMEOUT,
+    );
+
+    it(
+      'starts a private redis-server from PATH and runs the whole demo on it',
+      async () => {
+        const outbox = path.join(tmp, 'private-outbox');
+        const result = await runCli(['demo'], demoEnv(await closedRedisUrl(), redis.prefix, outbox), {
+          timeoutMs: DEMO_TIMEOUT,
+        });
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain('started a private redis-server');
+        expect(result.stdout).toContain('Collected from sample: 2 new');
+        expect(await emlFiles(printedPath(result, 'Emails (.eml, one per reader):'))).toHaveLength(3);
+      },
+      DEMO_TIMEOUT,
+    );
+  });
+});
