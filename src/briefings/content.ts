@@ -1,4 +1,4 @@
-import { compile, type DomNode, type FormatCallback } from 'html-to-text';
+import { compile, convert, type DomNode, type FormatCallback } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 
 /** What a briefing keeps of a post's body. */
@@ -305,4 +305,17 @@ function capOnWord(text: string, max: number): string {
     }
   }
   return `${text.slice(0, end).trimEnd()}…`;
+}
+
+/** Plain text of a short HTML fragment (a title): tags dropped, entities decoded, whitespace collapsed. */
+export function plainText(html: string): string {
+  const text = convert(html, {
+    wordwrap: false,
+    selectors: [
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+      ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+    ],
+  });
+  return text.replaceAll(SENTINEL, '').replace(/\s+/g, ' ').trim();
 }

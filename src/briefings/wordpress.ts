@@ -1,12 +1,10 @@
-import { convert } from 'html-to-text';
 import { z } from 'zod';
 import { formatIssues } from '../zod-issues.js';
 import type { ParsedBriefing } from './briefing.js';
-import { digestContent } from './content.js';
+import { digestContent, plainText } from './content.js';
 import { DocumentError } from './errors.js';
 
 /** Render code uses this private-use character as a sentinel: publisher text must never carry it. */
-const SENTINEL = '\uE000';
 
 const rendered = z.looseObject({ rendered: z.string() });
 
@@ -99,19 +97,6 @@ function valueAt(value: unknown, path: readonly string[]): unknown {
     at = (at as Record<string, unknown>)[key];
   }
   return at;
-}
-
-/** Plain text of a small HTML fragment (a title, a term name): tags dropped, entities decoded. */
-function plainText(html: string): string {
-  const text = convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
-    ],
-  });
-  return text.replaceAll(SENTINEL, '').replace(/\s+/g, ' ').trim();
 }
 
 function httpUrl(link: string): string {

@@ -1,0 +1,326 @@
+import { escapeText } from 'entities';
+import {
+  type AnyFeed,
+  type AtomFeed,
+  DetectError,
+  MalformedError,
+  parseFeed as parseFeedsmith,
+  type RssFeed,
+} from 'feedsmith';
+import type { ParsedBriefing } from './briefing.js';
+import { digestContent, plainText } from './content.js';
+import { DocumentError } from './errors.js';
+
+/** Largest feed document read, in bytes (UTF-8). */
+export const FEED_MAX_BYTES = 10 * 1024 * 1024;
+/** Deepest element nesting read; real feeds stay under 20. */
+export const FEED_MAX_DEPTH = 256;
+
+export interface FeedLimits {
+  /** @defaultValue {@link FEED_MAX_BYTES} */
+  maxBytes?: number;
+  /** @defaultValue {@link FEED_MAX_DEPTH} */
+  maxDepth?: number;
+}
+
+/** A feed item that could not become a briefing; the others in the same feed still do. */
+export interface RejectedItem {
+  /** The item's guid/id, else its link, else `item #index` (0-based, document order). */
+  origin: string;
+  error: DocumentError;
+  /** The item as feedsmith parsed it, as JSON, for a human to look at. */
+  excerpt: string;
+}
+
+export interface ParsedFeed {
+  items: ParsedBriefing[];
+  rejected: RejectedItem[];
+}
+
+/**
+ * Maps an RSS 2.0 or Atom document to briefings. Identity is the RSS `guid` (else `link`) or the
+ * Atom `id` (else the alternate link), kept as given; `modifiedAt` (Atom `updated`, `dc:date`, …)
+ * is the collection cursor. One bad item is returned in `rejected`, naming the field, and never
+ * hides the good ones.
+ *
+ * Safe on hostile input: oversized and deeply nested documents and DOCTYPEs declaring entities
+ * are refused before parsing, and feedsmith never expands XML entities.
+ *
+ * @param source - id of the configured source, copied onto every briefing.
+ * @throws {DocumentError} `DOCUMENT_UNREADABLE` for a document that is refused or not a feed;
+ *   `DOCUMENT_INVALID` for a feed format Gazette does not map (RSS 1.0/RDF, JSON Feed).
+ */
+export function parseFeed(xml: string, source: string, options: FeedLimits = {}): ParsedFeed {
+  refuseHostile(xml, options.maxBytes ?? FEED_MAX_BYTES, options.maxDepth ?? FEED_MAX_DEPTH);
+  const parsed = readFeed(xml);
+  switch (parsed.format) {
+    case 'rss': {
+      const base = parsed.feed.link;
+      return mapAll(parsed.feed.items ?? [], source, (item) => rssEntry(item, base));
+    }
+    case 'atom': {
+      const feed = parsed.feed;
+      const base = feed.xml?.base ?? alternateLink(feed.links);
+      return mapAll(feed.entries ?? [], source, (entry) => atomEntry(entry, feed.authors, base));
+    }
+    case 'rdf':
+      throw new DocumentError('DOCUMENT_INVALID', 'RSS 1.0 (RDF) feeds are not supported, only RSS 2.0 and Atom');
+    case 'json':
+      throw new DocumentError('DOCUMENT_INVALID', 'JSON Feed is not supported, only RSS 2.0 and Atom');
+  }
+}
+
+// ── Guards ───────────────────────────────────────────────────────────────────────────────────
+
+function refuseHostile(xml: string, maxBytes: number, maxDepth: number): void {
+  // A UTF-8 byte is at most one UTF-16 unit, so the length alone refuses most oversized input
+  // without walking it.
+  const bytes = xml.length > maxBytes ? xml.length : Buffer.byteLength(xml, 'utf8');
+  if (bytes > maxBytes) unreadable(`document is ${bytes} bytes or more, above the ${maxBytes}-byte limit`);
+  if (declaresEntities(xml)) unreadable('document type declares entities (refused: a possible entity bomb)');
+  if (nestsDeeperThan(xml, maxDepth)) unreadable(`elements are nested more than ${maxDepth} deep`);
+}
+
+/** True for a DOCTYPE whose internal subset declares an ENTITY. Only the first DOCTYPE counts: XML allows one. */
+function declaresEntities(xml: string): boolean {
+  const start = xml.search(/<!DOCTYPE/i);
+  if (start === -1) return false;
+  const subset = xml.indexOf('[', start);
+  const end = xml.indexOf('>', start);
+  if (subset === -1 || (end !== -1 && end < subset)) return false;
+  const close = xml.indexOf(']', subset);
+  return /<!ENTITY/i.test(xml.slice(subset, close === -1 ? undefined : close));
+}
+
+const NAME = /[A-Za-z_:][\w:.-]*/y;
+
+/**
+ * A guard, not a parser: one linear pass over the tags keeping a stack of open names, capped at
+ * `max`, so a 10,000-deep document is refused in microseconds before any parser builds a tree.
+ * It skips comments, CDATA, declarations and processing instructions; a closing tag pops up to
+ * its opening one, so unclosed HTML (`<br>` in unescaped content) cannot inflate the depth.
+ * It can miscount only on `>` inside attribute values, which no nesting attack needs.
+ */
+function nestsDeeperThan(xml: string, max: number): boolean {
+  const open: string[] = [];
+  let at = xml.indexOf('<');
+  while (at !== -1) {
+    let next: number;
+    if (xml.startsWith('<!--', at)) next = after(xml, '-->', at + 4);
+    else if (xml.startsWith('<![CDATA[', at)) next = after(xml, ']]>', at + 9);
+    else if (xml[at + 1] === '!' || xml[at + 1] === '?') next = after(xml, '>', at + 2);
+    else {
+      const closing = xml[at + 1] === '/';
+      NAME.lastIndex = at + (closing ? 2 : 1);
+      const name = NAME.exec(xml)?.[0].toLowerCase();
+      next = name === undefined ? at + 1 : after(xml, '>', NAME.lastIndex);
+      if (name !== undefined && closing) {
+        const opened = open.lastIndexOf(name);
+        if (opened !== -1) open.length = opened;
+      } else if (name !== undefined && xml[next - 2] !== '/') {
+        open.push(name);
+        if (open.length > max) return true;
+      }
+    }
+    at = next === -1 ? -1 : xml.indexOf('<', next);
+  }
+  return false;
+}
+
+/** Index just past `token` at or after `from`, or -1. */
+function after(xml: string, token: string, from: number): number {
+  const found = xml.indexOf(token, from);
+  return found === -1 ? -1 : found + token.length;
+}
+
+function readFeed(xml: string): AnyFeed<string> {
+  try {
+    return parseFeedsmith(xml);
+  } catch (err) {
+    if (err instanceof DetectError) unreadable('not an RSS or Atom feed (no <rss> or <feed> root found)', err);
+    if (err instanceof MalformedError) {
+      const detail = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      unreadable(`malformed XML${detail}`, err);
+    }
+    unreadable(`cannot parse the feed: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+}
+
+function unreadable(reason: string, cause?: unknown): never {
+  throw new DocumentError('DOCUMENT_UNREADABLE', reason, cause === undefined ? undefined : { cause });
+}
+
+// ── Items ────────────────────────────────────────────────────────────────────────────────────
+
+/** What RSS and Atom items have in common, before validation. */
+interface FeedEntry {
+  id?: string | undefined;
+  link?: string | undefined;
+  title?: string | undefined;
+  published?: DateField | undefined;
+  modified?: DateField | undefined;
+  author?: string | undefined;
+  terms: string[];
+  html: string;
+}
+type DateField = { field: string; value: string };
+
+/** How much of a rejected item is kept for a human to look at. */
+const EXCERPT_CHARS = 2000;
+
+function mapAll<T>(raw: T[], source: string, toEntry: (item: T) => FeedEntry): ParsedFeed {
+  const feed: ParsedFeed = { items: [], rejected: [] };
+  for (const [index, item] of raw.entries()) {
+    const entry = toEntry(item);
+    try {
+      feed.items.push(toBriefing(entry, source));
+    } catch (err) {
+      if (!(err instanceof DocumentError)) throw err;
+      const origin = entry.id ?? entry.link ?? `item #${index}`;
+      feed.rejected.push({ origin, error: err, excerpt: JSON.stringify(item).slice(0, EXCERPT_CHARS) });
+    }
+  }
+  return feed;
+}
+
+function toBriefing(entry: FeedEntry, source: string): ParsedBriefing {
+  if (entry.id === undefined) throw invalid('missing field "guid"/"id" (and no link to stand in)');
+  if (entry.link === undefined) throw invalid('missing field "link"');
+  const url = httpUrl(entry.link);
+  if (url === undefined) throw invalid('field "link" must be an http(s) URL');
+  if (!entry.title) throw invalid('missing field "title"');
+  if (entry.published === undefined) throw invalid('missing field "pubDate"/"published"');
+  const publishedAt = utcTime(entry.published);
+  const modified = entry.modified === undefined ? publishedAt : utcTime(entry.modified);
+  const content = digestContent(entry.html, url);
+  return {
+    source,
+    sourceId: entry.id,
+    url,
+    title: entry.title,
+    publishedAt,
+    // A feed that dates an edit before publication is wrong; the cursor must not go back.
+    // biome-ignore lint/complexity/useMathMinMax: ISO-8601 UTC strings compare in time order; Math.max would make a number.
+    modifiedAt: modified < publishedAt ? publishedAt : modified,
+    ...(entry.author ? { author: entry.author } : {}),
+    terms: [...new Set(entry.terms.filter((t) => t !== ''))],
+    lead: content.lead,
+    ...(content.whyItMatters === undefined ? {} : { whyItMatters: content.whyItMatters }),
+    html: content.html,
+    published: true,
+  };
+}
+
+function rssEntry(item: RssFeed.Item<string>, base: string | undefined): FeedEntry {
+  const link = item.link ?? (item.guid?.isPermaLink === false ? undefined : item.guid?.value);
+  const author = item.authors?.[0];
+  return {
+    id: item.guid?.value ?? item.link,
+    link: resolve(link, base),
+    // RSS titles are entity-encoded HTML in practice (WordPress writes `&#8217;`, `<em>`).
+    title: item.title === undefined ? undefined : plainText(item.title),
+    published: firstDate(['pubDate', item.pubDate], ['dc:date', item.dc?.dates?.[0]]),
+    modified: firstDate(
+      ['atom:updated', item.atom?.updated],
+      ['dcterms:modified', item.dcterms?.modified?.[0]],
+      ['dc:date', item.dc?.dates?.[0]],
+    ),
+    // A bare e-mail address is not a byline: Gazette prints names only.
+    author: plainText(author?.name ?? item.dc?.creators?.[0] ?? ''),
+    // WordPress lists categories and tags alike as <category>: both are terms.
+    terms: (item.categories ?? []).map((c) => plainText(c.name ?? '')),
+    html: item.content?.encoded ?? item.description ?? '',
+  };
+}
+
+function atomEntry(
+  entry: AtomFeed.Entry<string>,
+  feedAuthors: AtomFeed.Person[] | undefined,
+  feedBase: string | undefined,
+): FeedEntry {
+  const link = alternateLink(entry.links);
+  const content = entry.content && typedHtml(entry.content);
+  return {
+    id: entry.id ?? link,
+    link: resolve(link, entry.xml?.base ?? feedBase),
+    title: entry.title === undefined ? undefined : typedText(entry.title),
+    published: firstDate(['published', entry.published], ['updated', entry.updated]),
+    modified: firstDate(['updated', entry.updated]),
+    // An entry without an author inherits the feed's (RFC 4287 §4.2.1).
+    author: (entry.authors ?? feedAuthors)?.[0]?.name?.trim(),
+    terms: (entry.categories ?? []).flatMap((c) => [c.term?.trim() ?? '', c.label?.trim() ?? '']),
+    html: content ?? (entry.summary && typedHtml(entry.summary)) ?? '',
+  };
+}
+
+function alternateLink(links: AtomFeed.Link<string>[] | undefined): string | undefined {
+  const alternates = (links ?? []).filter((l) => l.rel === undefined || l.rel === 'alternate');
+  return (alternates.find((l) => l.type === undefined || /html/i.test(l.type)) ?? alternates[0])?.href;
+}
+
+/** Atom text constructs: `text` is plain, `html` escaped markup, `xhtml` inline markup. */
+function typedText(text: AtomFeed.Text): string {
+  return isMarkup(text.type) ? plainText(text.value) : text.value.replace(/\s+/g, ' ').trim();
+}
+
+/** HTML for an Atom text or content; undefined for media types Gazette cannot show (base64, …). */
+function typedHtml(text: { value?: string | undefined; type?: string | undefined }): string | undefined {
+  if (text.value === undefined) return undefined;
+  if (isMarkup(text.type)) return text.value;
+  if (text.type === undefined || text.type === 'text' || text.type.startsWith('text/')) {
+    return `<p>${escapeText(text.value)}</p>`;
+  }
+  return undefined;
+}
+
+function isMarkup(type: string | undefined): boolean {
+  return type === 'html' || type === 'xhtml' || type === 'text/html' || type === 'application/xhtml+xml';
+}
+
+// ── Values ───────────────────────────────────────────────────────────────────────────────────
+
+/** Render code uses this private-use character as a sentinel: publisher text must never carry it. */
+
+function resolve(link: string | undefined, base: string | undefined): string | undefined {
+  if (link === undefined) return undefined;
+  try {
+    return new URL(link.trim(), base === undefined ? undefined : httpUrl(base)).href;
+  } catch {
+    return link;
+  }
+}
+
+function httpUrl(link: string): string | undefined {
+  try {
+    const url = new URL(link.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstDate(...candidates: Array<[field: string, value: string | undefined]>): DateField | undefined {
+  const [field, value] = candidates.find(([, v]) => v !== undefined) ?? [];
+  return field === undefined || value === undefined ? undefined : { field, value };
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2}|\b(?:UT|UTC|GMT|[ECMP][SD]T))$/i;
+
+/**
+ * ISO-8601 UTC from RFC 3339 (Atom) or RFC 822 (RSS). A date without a zone is read as UTC:
+ * `new Date` would read it in the server's zone, and the cursor must not depend on the host.
+ */
+function utcTime({ field, value }: DateField): string {
+  const text = value.trim();
+  const zoned =
+    HAS_ZONE.test(text) || ISO_DATE.test(text) ? text : ISO_DATE_TIME.test(text) ? `${text}Z` : `${text} GMT`;
+  const time = new Date(zoned);
+  if (Number.isNaN(time.getTime())) throw invalid(`field "${field}" is not a date-time`);
+  return time.toISOString();
+}
+
+function invalid(reason: string): DocumentError {
+  return new DocumentError('DOCUMENT_INVALID', reason);
+}
