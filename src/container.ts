@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq';
 import { flowFanOut } from '../jobs/fan-out.js';
 import { jobs } from '../jobs/index.js';
 import { Collector } from './briefings/collect.js';
+import { CursorStore } from './briefings/cursors.js';
 import { Quarantine } from './briefings/quarantine.js';
 import { BriefingStore } from './briefings/store.js';
 import type { Config } from './config.js';
@@ -84,7 +85,12 @@ export async function createContainer(config: Config, publication: Publication, 
     publication,
     briefings,
     quarantine,
-    collector: new Collector(briefings, quarantine, createClassifier(publication.topics, publication.fallbackTopic)),
+    collector: new Collector(
+      briefings,
+      quarantine,
+      new CursorStore(redis, k),
+      createClassifier(publication.topics, publication.fallbackTopic),
+    ),
     editions,
     planner: new EditionPlanner(publication, briefings, editions),
     readers,

@@ -60,6 +60,25 @@ export const listSchema = z.object({
     .default('digest'),
 });
 
+const remote = {
+  id: slug,
+  /** Site or feed URL (http or https). */
+  url: z.url({ protocol: /^https?$/ }),
+  /** Seconds between scheduled collections; omit for manual only. */
+  everySeconds: z.number().int().positive().optional(),
+  /** Allow a target on loopback or a private network (an intranet source). @defaultValue false */
+  allowPrivate: z.boolean().default(false),
+  /** Cap on one request, body included. @defaultValue 15 */
+  timeoutSeconds: z.number().positive().max(300).default(15),
+  /** Cap on one response body. @defaultValue 5 MB */
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
+};
+
 export const sourceSchema = z.discriminatedUnion('type', [
   z.object({
     id: slug,
@@ -69,6 +88,13 @@ export const sourceSchema = z.discriminatedUnion('type', [
     /** Seconds between scheduled collections; omit for manual only. */
     everySeconds: z.number().int().positive().optional(),
   }),
+  z.object({
+    ...remote,
+    type: z.literal('wordpress'),
+    /** How to reach the REST API: `/wp-json/…`, `?rest_route=…`, or try the first then the second. */
+    restRoute: z.enum(['auto', 'pretty', 'query']).default('auto'),
+  }),
+  z.object({ ...remote, type: z.literal('feed') }),
 ]);
 
 export const publicationSchema = z

@@ -7,6 +7,7 @@ export function keys(prefix: string) {
   return {
     briefing: (id: string) => `${prefix}:briefing:${id}`,
     briefingsByDate: `${prefix}:briefings:published`,
+    sourceCursor: (sourceId: string) => `${prefix}:source:${sourceId}:cursor`,
     quarantine: `${prefix}:quarantine`,
     quarantineByTime: `${prefix}:quarantine:by-time`,
     reader: (id: string) => `${prefix}:reader:${id}`,

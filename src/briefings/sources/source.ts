@@ -1,0 +1,29 @@
+import type { ParsedBriefing } from '../briefing.js';
+import type { DocumentError } from '../errors.js';
+
+/** One thing a source yields: a parsed briefing, or a document it could not read. */
+export type SourceEntry =
+  | { briefing: ParsedBriefing }
+  | { rejected: { origin: string; error: DocumentError; excerpt: string } };
+
+/**
+ * One collection run of a source. `entries` are consumed first; `commit` then records how far
+ * the run got (its cursor), so a run that dies midway is simply read again next time.
+ */
+export interface SourceRun {
+  entries: AsyncIterable<SourceEntry>;
+  commit(): Promise<void>;
+}
+
+/** A source-level failure (the site, not one document): `retryable` tells BullMQ whether to back off and retry. */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
