@@ -3,7 +3,7 @@ import type { Classifier } from '../topics/classify.js';
 import { type Briefing, briefingId, type ParsedBriefing } from './briefing.js';
 import type { CursorStore } from './cursors.js';
 import type { DocumentError } from './errors.js';
-import type { Quarantine } from './quarantine.js';
+import type { Quarantine, QuarantinedDocument } from './quarantine.js';
 import { feedRun } from './sources/feed-source.js';
 import { filesRun } from './sources/files-source.js';
 import type { SourceRun } from './sources/source.js';
@@ -40,6 +40,20 @@ export class Collector {
   /** Import WordPress post JSON from a file or directory (the `import` command). */
   async collectFiles(sourceId: string, target: string, onProgress?: CollectProgress): Promise<CollectReport> {
     return this.drain(sourceId, filesRun(sourceId, target), onProgress);
+  }
+
+  /**
+   * Read a quarantined document's origin again (after a fix to the parser, the file or the
+   * site). Remove its quarantine entry first: it comes back, with its current reason, if the
+   * document still cannot be read. Files are re-read from their path; a feed is fetched in full.
+   */
+  async reread(
+    doc: Pick<QuarantinedDocument, 'source' | 'origin'>,
+    source: Source | undefined,
+  ): Promise<CollectReport> {
+    if (!source || source.type === 'files') return this.collectFiles(doc.source, originFile(doc.origin));
+    if (source.type === 'feed') await this.cursors.set(source.id, {});
+    return this.collect(source);
   }
 
   private open(source: Source): SourceRun {
@@ -82,4 +96,9 @@ export class Collector {
       excerpt: r.excerpt,
     });
   }
+}
+
+/** The file a files-source origin names (`dir/posts.json#3` → `dir/posts.json`). */
+export function originFile(origin: string): string {
+  return origin.replace(/#\d+$/, '');
 }

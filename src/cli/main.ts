@@ -5,7 +5,7 @@ import { demo } from './demo.js';
 import { writePreview } from './preview.js';
 import { runEdition } from './run-edition.js';
 import { serve } from './serve.js';
-import { showQuarantine, showStatus } from './status.js';
+import { retryQuarantined, showQuarantine, showStatus } from './status.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -109,12 +109,29 @@ program
   .description('queue counts, recent editions per list, quarantine size')
   .action(withServices(async ({ services }) => showStatus(services, out)));
 
-program
+const quarantine = program
   .command('quarantine')
-  .description('list documents that could not be read, with their reasons')
+  .description('documents that could not be read, with their reasons; retry them after a fix');
+
+quarantine
+  .command('list', { isDefault: true })
+  .description('list quarantined documents, newest first')
   .option('--limit <n>', 'how many', '50')
   .action(
     withServices(async ({ services }, opts: { limit: string }) => showQuarantine(services, Number(opts.limit), out)),
+  );
+
+quarantine
+  .command('retry')
+  .description('read quarantined documents again (by id, or all of them); those still unreadable stay')
+  .argument('[ids...]', 'quarantine ids (see `gazette quarantine list`)')
+  .option('--all', 'every quarantined document')
+  .action(
+    withServices(async ({ services }, ids: string[], opts: { all?: boolean }) => {
+      if (!opts.all && ids.length === 0) throw new UsageError('give quarantine ids, or --all');
+      const report = await retryQuarantined(services, opts.all ? 'all' : ids);
+      out(report);
+    }),
   );
 
 program

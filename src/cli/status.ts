@@ -1,5 +1,8 @@
+import { originFile } from '../briefings/collect.js';
+import type { QuarantinedDocument } from '../briefings/quarantine.js';
 import { QUEUES } from '../queue/define.js';
 import type { Services } from '../services.js';
+import { UsageError } from './boot.js';
 
 type Out = (line: string) => void;
 
@@ -32,4 +35,29 @@ export async function showQuarantine(s: Services, limit: number, out: Out): Prom
     return;
   }
   for (const d of docs) out(`${d.at}  ${d.id}  ${d.source}  ${d.origin}\n  ${d.code}: ${d.reason}`);
+}
+
+/** Retry quarantined documents; returns a one-line summary. Unknown ids are a usage error. */
+export async function retryQuarantined(s: Services, ids: string[] | 'all'): Promise<string> {
+  const all = await s.quarantine.list(100_000);
+  const picked = ids === 'all' ? all : all.filter((d) => ids.includes(d.id));
+  const unknown = ids === 'all' ? [] : ids.filter((id) => !all.some((d) => d.id === id));
+  if (unknown.length) throw new UsageError(`not in the quarantine: ${unknown.join(', ')}`);
+  // Entries from one origin (a feed, a file) are re-read once: drop them all, then re-read.
+  const groups = new Map<string, QuarantinedDocument[]>();
+  for (const doc of picked) {
+    const source = s.publication.sources.find((src) => src.id === doc.source);
+    const key = !source || source.type === 'files' ? `${doc.source} ${originFile(doc.origin)}` : doc.source;
+    groups.set(key, [...(groups.get(key) ?? []), doc]);
+  }
+  for (const docs of groups.values()) {
+    for (const doc of docs) await s.quarantine.remove(doc.id);
+    const first = docs[0] as QuarantinedDocument;
+    await s.collector.reread(
+      first,
+      s.publication.sources.find((src) => src.id === first.source),
+    );
+  }
+  const left = (await s.quarantine.list(100_000)).filter((d) => picked.some((p) => p.id === d.id)).length;
+  return `${picked.length} retried: ${picked.length - left} now read, ${left} still quarantined`;
 }

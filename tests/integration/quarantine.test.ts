@@ -151,4 +151,24 @@ describe('importing a folder with bad documents', () => {
     expect(result.stdout).toContain('List korea-daily: no editions yet');
     expect(result.stdout).toContain('Briefings: 2 published; quarantine: 4 documents');
   });
+
+  it('retries quarantined documents after a fix: the fixed one is read, the others stay with their reasons', async () => {
+    await writeFile(path.join(dir, '04-untitled.json'), JSON.stringify(post(9001, 'Fixed at last')));
+    const retried = await runCli(['quarantine', 'retry', '--all'], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout.trim()).toBe('4 retried: 1 now read, 3 still quarantined');
+    expect((await gazette.services.briefings.get(briefingId('import', '9001')))?.title).toBe('Fixed at last');
+    const left = await gazette.services.quarantine.list(100);
+    expect(left.map((d) => path.basename(d.origin)).sort()).toEqual([
+      '02-oops.html',
+      '03-noise.bin',
+      '05-array.json#1',
+    ]);
+  });
+
+  it('refuses to retry an id that is not in the quarantine', async () => {
+    const result = await runCli(['quarantine', 'retry', 'ffffffffffffffff'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('gazette: not in the quarantine: ffffffffffffffff');
+  });
 });
