@@ -7,7 +7,15 @@ import type { Quarantine, QuarantinedDocument } from './quarantine.js';
 import { feedRun } from './sources/feed-source.js';
 import { filesRun } from './sources/files-source.js';
 import type { SourceRun } from './sources/source.js';
+import { wordpressRun } from './sources/wordpress-source.js';
 import type { BriefingStore, UpsertOutcome } from './store.js';
+
+/**
+ * Which stored briefings are re-checked for being unpublished on each run: the newest 100 (one
+ * request) of the last 30 days — those are what the next editions draw on.
+ */
+const RECHECK_DAYS = 30;
+const RECHECK_LIMIT = 100;
 
 export interface CollectReport {
   source: string;
@@ -45,14 +53,14 @@ export class Collector {
   /**
    * Read a quarantined document's origin again (after a fix to the parser, the file or the
    * site). Remove its quarantine entry first: it comes back, with its current reason, if the
-   * document still cannot be read. Files are re-read from their path; a feed is fetched in full.
+   * document still cannot be read. Files are re-read from their path; feeds and sites are read in full.
    */
   async reread(
     doc: Pick<QuarantinedDocument, 'source' | 'origin'>,
     source: Source | undefined,
   ): Promise<CollectReport> {
     if (!source || source.type === 'files') return this.collectFiles(doc.source, originFile(doc.origin));
-    if (source.type === 'feed') await this.cursors.set(source.id, {});
+    await this.cursors.set(source.id, {});
     return this.collect(source);
   }
 
@@ -63,7 +71,7 @@ export class Collector {
       case 'feed':
         return feedRun(source, this.cursors);
       case 'wordpress':
-        throw new Error('wordpress sources are not wired yet');
+        return wordpressRun(source, this.cursors, () => this.recentIds(source.id));
     }
   }
 
@@ -72,6 +80,8 @@ export class Collector {
     for await (const entry of run.entries) {
       if ('briefing' in entry) {
         report[await this.accept(sourceId, entry.briefing)] += 1;
+      } else if ('unpublished' in entry) {
+        if (await this.unpublish(sourceId, entry.unpublished)) report.updated += 1;
       } else {
         await this.reject(sourceId, entry.rejected);
         report.quarantined += 1;
@@ -80,6 +90,22 @@ export class Collector {
     }
     await run.commit();
     return report;
+  }
+
+  /** Publisher ids of this source's briefings that could still go into an edition. */
+  private async recentIds(sourceId: string): Promise<string[]> {
+    const now = new Date();
+    const recent = await this.store.publishedBetween(new Date(now.getTime() - RECHECK_DAYS * 86_400_000), now);
+    return recent
+      .filter((b) => b.source === sourceId)
+      .slice(0, RECHECK_LIMIT)
+      .map((b) => b.sourceId);
+  }
+
+  private async unpublish(sourceId: string, publisherId: string): Promise<boolean> {
+    const briefing = await this.store.get(briefingId(sourceId, publisherId));
+    if (!briefing?.published) return false;
+    return (await this.store.upsert({ ...briefing, published: false })) === 'updated';
   }
 
   private async accept(sourceId: string, parsed: ParsedBriefing): Promise<UpsertOutcome> {

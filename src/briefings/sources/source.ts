@@ -1,10 +1,11 @@
 import type { ParsedBriefing } from '../briefing.js';
 import type { DocumentError } from '../errors.js';
 
-/** One thing a source yields: a parsed briefing, or a document it could not read. */
+/** One thing a source yields: a parsed briefing, a document it could not read, or a publisher id no longer published. */
 export type SourceEntry =
   | { briefing: ParsedBriefing }
-  | { rejected: { origin: string; error: DocumentError; excerpt: string } };
+  | { rejected: { origin: string; error: DocumentError; excerpt: string } }
+  | { unpublished: string };
 
 /**
  * One collection run of a source. `entries` are consumed first; `commit` then records how far

@@ -1,0 +1,364 @@
+import { DocumentError } from '../errors.js';
+import { parseWordPressPost } from '../wordpress.js';
+import { DEFAULT_FETCH_POLICY, FetchError, type FetchPolicy, type FetchResult, safeFetch } from './fetch.js';
+import { SourceError } from './source.js';
+import {
+  apiLink,
+  cursorTime,
+  embeddedGroup,
+  excerpt,
+  groupIndex,
+  isHtml,
+  isoSeconds,
+  isRecord,
+  looksOff,
+  postMeta,
+  termIds,
+  validate,
+  wpError,
+} from './wordpress-posts.js';
+
+/**
+ * Polls a WordPress site's REST API (`/wp/v2/posts`) for posts changed since a cursor, anonymously
+ * (so only published posts are seen; `status` is never sent). All HTTP goes through safeFetch.
+ *
+ * Pagination is keyset-first: each query asks for `modified_after = high-water mark − overlap`,
+ * ordered by `modified` ascending. After a full page that moved the high-water mark, the next query
+ * starts again from the new mark (page 1), so posts edited, unpublished or published while the run
+ * pages cannot shift a not-yet-read post past the cursor. Only when a whole page shares one
+ * `modified` second (a bulk edit larger than a page) does it step `page` on the same query, until a
+ * short page, `200 []` or `400 rest_post_invalid_page_number`.
+ */
+
+export interface WordPressSite {
+  /** Site address, e.g. `https://example.org` or `https://example.org/blog`. */
+  baseUrl: string;
+  /** `pretty`: `/wp-json/…`; `query`: `?rest_route=…`; `auto` (default): pretty, else discover or fall back. */
+  restRoute?: 'pretty' | 'query' | 'auto';
+  allowPrivate?: boolean;
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** @defaultValue 100 (the REST maximum) */
+  perPage?: number;
+  /** How far before the cursor each query starts, in seconds. @defaultValue 1 */
+  overlapSeconds?: number;
+}
+
+/** Where a run got to: the greatest `modified_gmt` yielded (ISO, `Z`) and the post ids at exactly that second. */
+export interface WordPressCursor {
+  modifiedAfter?: string;
+  seen?: string[];
+}
+
+export type WordPressEntry =
+  | { raw: unknown; id: string /** ISO 8601 UTC, e.g. `2024-01-03T00:30:00Z`. */; modifiedGmt: string }
+  | { error: DocumentError; origin: string; excerpt: string };
+
+/** Stable SourceError codes raised here (besides the `FETCH_*` codes of {@link FetchError}). */
+export type WordPressErrorCode =
+  | 'WP_INVALID_PARAM'
+  | 'WP_UNAUTHORIZED'
+  | 'WP_FORBIDDEN'
+  | 'WP_REST_UNAVAILABLE'
+  | 'WP_NOT_JSON'
+  | 'WP_BAD_JSON'
+  | 'WP_TOO_MANY_REQUESTS'
+  | `HTTP_${number}`;
+
+type Api = { style: 'pretty' | 'query'; root: URL };
+type Term = { id: number; name?: string; slug?: string; taxonomy?: string };
+
+const END = Symbol('end of results');
+const MAX_REQUESTS_PER_RUN = 10_000;
+const TAXONOMIES = [
+  { field: 'categories', taxonomy: 'category', path: '/wp/v2/categories', index: 0 },
+  { field: 'tags', taxonomy: 'post_tag', path: '/wp/v2/tags', index: 1 },
+] as const;
+
+export class WordPressClient {
+  private readonly base: string;
+  private readonly policy: FetchPolicy;
+  private readonly perPage: number;
+  private readonly overlapMs: number;
+  private api: Api | undefined;
+  private current: WordPressCursor = {};
+
+  constructor(site: WordPressSite) {
+    this.base = site.baseUrl.replace(/\/+$/, '');
+    this.policy = {
+      ...DEFAULT_FETCH_POLICY,
+      allowPrivate: site.allowPrivate ?? false,
+      timeoutMs: site.timeoutMs ?? DEFAULT_FETCH_POLICY.timeoutMs,
+      maxBytes: site.maxBytes ?? DEFAULT_FETCH_POLICY.maxBytes,
+    };
+    this.perPage = Math.min(100, Math.max(1, site.perPage ?? 100));
+    this.overlapMs = Math.max(1, site.overlapSeconds ?? 1) * 1000;
+    const style = site.restRoute ?? 'auto';
+    if (style !== 'auto') this.api = { style, root: this.defaultRoot(style) };
+  }
+
+  /**
+   * The cursor of the latest {@link changedSince} run, advanced as entries are yielded: every post
+   * at or before it has been yielded. Store it only after the yielded posts are stored.
+   */
+  get cursor(): WordPressCursor {
+    return { ...this.current, ...(this.current.seen ? { seen: [...this.current.seen] } : {}) };
+  }
+
+  /**
+   * Published posts modified after `cursor` (and those at exactly `cursor.modifiedAfter` whose ids
+   * are not in `cursor.seen`), oldest change first, each id once per version within a run. A post
+   * that cannot be read is yielded as an error entry; the run goes on. Returns the next cursor.
+   *
+   * @throws {SourceError} when the site cannot be read (see {@link WordPressErrorCode}).
+   */
+  async *changedSince(cursor: WordPressCursor = {}): AsyncGenerator<WordPressEntry, WordPressCursor> {
+    let high = cursor.modifiedAfter === undefined ? undefined : cursorTime(cursor.modifiedAfter);
+    let atHigh = new Set(high === undefined ? [] : (cursor.seen ?? []));
+    this.current = high === undefined ? {} : { modifiedAfter: isoSeconds(high), seen: [...atHigh] };
+    const yielded = new Map<string, number>();
+    const terms = new Map<string, Term | null>();
+    let queryFrom = high;
+    let page = 1;
+    for (let requests = 0; ; requests++) {
+      if (requests >= MAX_REQUESTS_PER_RUN) {
+        throw new SourceError(
+          'WP_TOO_MANY_REQUESTS',
+          `${this.base}: gave up after ${requests} requests in one run`,
+          true,
+        );
+      }
+      const params: Record<string, string> = {
+        orderby: 'modified',
+        order: 'asc',
+        per_page: String(this.perPage),
+        _embed: 'wp:term,author',
+      };
+      if (queryFrom !== undefined) params.modified_after = isoSeconds(queryFrom - this.overlapMs);
+      if (page > 1) params.page = String(page);
+      const answer = await this.getJson('/wp/v2/posts', params, page > 1);
+      if (answer === END) break;
+      if (!Array.isArray(answer.json)) {
+        throw new SourceError('WP_NOT_JSON', `${answer.url} answered JSON that is not a list of posts`, false);
+      }
+      const posts: unknown[] = answer.json;
+      await this.completeTerms(posts, terms);
+      let lowest = Number.POSITIVE_INFINITY;
+      for (const [index, raw] of posts.entries()) {
+        const meta = postMeta(raw);
+        if (meta instanceof DocumentError) {
+          yield { error: meta, origin: `${answer.url}#${index}`, excerpt: excerpt(raw) };
+          continue;
+        }
+        const { id, modified } = meta;
+        lowest = Math.min(lowest, modified);
+        if (high !== undefined && (modified < high || (modified === high && atHigh.has(id)))) continue;
+        const before = yielded.get(id);
+        if (before !== undefined && before >= modified) continue;
+        if (high === undefined || modified > high) {
+          high = modified;
+          atHigh = new Set([id]);
+        } else {
+          atHigh.add(id);
+        }
+        yielded.set(id, modified);
+        this.current = { modifiedAfter: isoSeconds(high), seen: [...atHigh] };
+        const invalid = validate(raw);
+        if (invalid) yield { error: invalid, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw) };
+        else yield { raw, id, modifiedGmt: isoSeconds(modified) };
+      }
+      if (posts.length < this.perPage) break;
+      // Restart from the new mark unless the page is one tie group (then step the page) or made no headway.
+      if (high !== undefined && high !== queryFrom && lowest < high) {
+        queryFrom = high;
+        page = 1;
+      } else {
+        page += 1;
+      }
+    }
+    return this.cursor;
+  }
+
+  /**
+   * Which of `ids` the site still lists as published (anonymous reads see only those): one
+   * request per 100 ids. A post unpublished, trashed or made private drops out.
+   */
+  async stillPublished(ids: readonly string[]): Promise<Set<string>> {
+    const listed = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const chunk = ids.slice(i, i + 100);
+      const answer = await this.getJson(
+        '/wp/v2/posts',
+        { include: chunk.join(','), per_page: '100', _fields: 'id' },
+        false,
+      );
+      if (answer === END) continue;
+      for (const post of Array.isArray(answer.json) ? answer.json : []) {
+        if (isRecord(post) && (typeof post.id === 'number' || typeof post.id === 'string')) listed.add(String(post.id));
+      }
+    }
+    return listed;
+  }
+
+  private defaultRoot(style: 'pretty' | 'query'): URL {
+    return style === 'pretty' ? new URL(`${this.base}/wp-json/`) : new URL(`${this.base}/?rest_route=/`);
+  }
+
+  private endpoint(api: Api, route: string, params: Record<string, string>): string {
+    let url: URL;
+    if (api.style === 'pretty') {
+      url = new URL(route.replace(/^\//, ''), api.root);
+    } else {
+      url = new URL(api.root);
+      url.searchParams.set('rest_route', route);
+    }
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url.href;
+  }
+
+  /** GET a REST route as JSON; END for a page past the last. Resolves the API root on first use. */
+  private async getJson(
+    route: string,
+    params: Record<string, string>,
+    pageMayEnd: boolean,
+  ): Promise<{ json: unknown; url: string } | typeof END> {
+    if (this.api) return this.judge(await this.fetch(this.endpoint(this.api, route, params)), pageMayEnd);
+    // auto: pretty permalinks first; a redirect, a 404 or an HTML page means they are off.
+    const pretty: Api = { style: 'pretty', root: this.defaultRoot('pretty') };
+    const asked = this.endpoint(pretty, route, params);
+    const first = await this.fetch(asked);
+    if (!looksOff(first, asked)) {
+      const answer = this.judge(first, pageMayEnd);
+      this.api = pretty;
+      return answer;
+    }
+    const api = (await this.discover(first)) ?? { style: 'query', root: this.defaultRoot('query') };
+    const answer = this.judge(await this.fetch(this.endpoint(api, route, params)), pageMayEnd);
+    this.api = api;
+    return answer;
+  }
+
+  /** The API root a site advertises (`Link: <…>; rel="https://api.w.org/"`), unless it is the one that failed. */
+  private async discover(failed: FetchResult): Promise<Api | undefined> {
+    let link = apiLink(failed.headers.get('link'));
+    if (link === undefined) {
+      const home = await this.fetch(`${this.base}/`).catch(() => undefined);
+      link = apiLink(home?.headers.get('link') ?? null);
+    }
+    if (link === undefined || !URL.canParse(link, this.base)) return undefined;
+    const root = new URL(link, this.base);
+    if (root.searchParams.has('rest_route')) return { style: 'query', root };
+    if (root.href === this.defaultRoot('pretty').href) return undefined;
+    return { style: 'pretty', root: root.href.endsWith('/') ? root : new URL(`${root.href}/`) };
+  }
+
+  private async fetch(url: string): Promise<FetchResult> {
+    try {
+      return await safeFetch(url, this.policy, { headers: { accept: 'application/json' } });
+    } catch (err) {
+      if (err instanceof FetchError) {
+        throw new SourceError(err.code, `WordPress site ${this.base}: ${err.message}`, err.retryable, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private judge(res: FetchResult, pageMayEnd: boolean): { json: unknown; url: string } | typeof END {
+    const text = res.body.toString('utf8');
+    const html = isHtml(res, text);
+    let json: unknown;
+    let parseError: unknown;
+    if (!html) {
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        parseError = err;
+      }
+    }
+    if (res.status >= 200 && res.status < 300) {
+      if (html) {
+        throw new SourceError(
+          'WP_NOT_JSON',
+          `${res.url} answered HTTP ${res.status} with an HTML page instead of JSON (REST API disabled, or a login, maintenance or cache page in front of it?)`,
+          false,
+        );
+      }
+      if (parseError !== undefined) {
+        const detail = parseError instanceof Error ? parseError.message : String(parseError);
+        throw new SourceError(
+          'WP_BAD_JSON',
+          `${res.url} answered truncated or malformed JSON (${res.body.length} bytes): ${detail}`,
+          true,
+        );
+      }
+      if (pageMayEnd && Array.isArray(json) && json.length === 0) return END;
+      return { json, url: res.url };
+    }
+    const wp = wpError(json);
+    const said = wp ? ` (${wp.code}${wp.message ? `: ${wp.message}` : ''})` : html ? ' (an HTML page)' : '';
+    const what = `${res.url} answered HTTP ${res.status}${said}`;
+    if (res.status === 400 && wp?.code === 'rest_post_invalid_page_number' && pageMayEnd) return END;
+    switch (res.status) {
+      case 400:
+        throw new SourceError('WP_INVALID_PARAM', `${what}: the site rejected the query`, false);
+      case 401:
+        throw new SourceError('WP_UNAUTHORIZED', `${what}: the REST API requires authentication`, false);
+      case 403:
+        throw new SourceError('WP_FORBIDDEN', `${what}: the REST API refused anonymous access`, false);
+      case 404:
+        throw new SourceError(
+          'WP_REST_UNAVAILABLE',
+          `${what}: the REST API (or its posts route) is disabled or not at this address`,
+          false,
+        );
+      default: {
+        const retryable = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
+        throw new SourceError(`HTTP_${res.status}`, what, retryable);
+      }
+    }
+  }
+
+  /**
+   * `_embed` carries at most 10 terms per taxonomy; when a post lists more ids, fetch the names
+   * (once per run) and put the full lists into `_embedded['wp:term']`, where parseWordPressPost reads them.
+   */
+  private async completeTerms(posts: unknown[], cache: Map<string, Term | null>): Promise<void> {
+    for (const tax of TAXONOMIES) {
+      const wanted = new Set<number>();
+      for (const post of posts) {
+        const ids = termIds(post, tax.field);
+        if (ids.length > embeddedGroup(post, tax.taxonomy, tax.index).length) {
+          for (const id of ids) if (!cache.has(`${tax.taxonomy}:${id}`)) wanted.add(id);
+        }
+      }
+      const missing = [...wanted];
+      for (let i = 0; i < missing.length; i += 100) {
+        const chunk = missing.slice(i, i + 100);
+        const answer = await this.getJson(tax.path, { include: chunk.join(','), per_page: '100' }, false);
+        if (answer === END) continue;
+        for (const id of chunk) cache.set(`${tax.taxonomy}:${id}`, null);
+        for (const term of Array.isArray(answer.json) ? answer.json : []) {
+          if (isRecord(term) && typeof term.id === 'number') cache.set(`${tax.taxonomy}:${term.id}`, term as Term);
+        }
+      }
+    }
+    for (const [i, post] of posts.entries()) {
+      if (!isRecord(post)) continue;
+      let changed = false;
+      const embedded = isRecord(post._embedded) ? { ...post._embedded } : {};
+      const groups = Array.isArray(embedded['wp:term']) ? [...(embedded['wp:term'] as unknown[])] : [];
+      for (const tax of TAXONOMIES) {
+        const ids = termIds(post, tax.field);
+        const have = embeddedGroup(post, tax.taxonomy, tax.index);
+        if (ids.length <= have.length) continue;
+        const byId = new Map(have.filter(isRecord).map((t) => [t.id, t]));
+        const full = ids.map((id) => byId.get(id) ?? cache.get(`${tax.taxonomy}:${id}`)).filter((t) => t != null);
+        const at = groupIndex(groups, tax.taxonomy, tax.index);
+        while (groups.length <= at) groups.push([]);
+        groups[at] = full;
+        changed = true;
+      }
+      if (changed) posts[i] = { ...post, _embedded: { ...embedded, 'wp:term': groups } };
+    }
+  }
+}
