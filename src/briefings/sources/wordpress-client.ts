@@ -1,5 +1,5 @@
+import type { ParsedBriefing } from '../briefing.js';
 import { DocumentError } from '../errors.js';
-import { parseWordPressPost } from '../wordpress.js';
 import { DEFAULT_FETCH_POLICY, FetchError, type FetchPolicy, type FetchResult, safeFetch } from './fetch.js';
 import { SourceError } from './source.js';
 import {
@@ -12,9 +12,9 @@ import {
   isoSeconds,
   isRecord,
   looksOff,
+  parse,
   postMeta,
   termIds,
-  validate,
   wpError,
 } from './wordpress-posts.js';
 
@@ -31,6 +31,8 @@ import {
  */
 
 export interface WordPressSite {
+  /** Gazette's id of the source, recorded on the briefings. @defaultValue wordpress */
+  sourceId?: string;
   /** Site address, e.g. `https://example.org` or `https://example.org/blog`. */
   baseUrl: string;
   /** `pretty`: `/wp-json/…`; `query`: `?rest_route=…`; `auto` (default): pretty, else discover or fall back. */
@@ -51,7 +53,14 @@ export interface WordPressCursor {
 }
 
 export type WordPressEntry =
-  | { raw: unknown; id: string /** ISO 8601 UTC, e.g. `2024-01-03T00:30:00Z`. */; modifiedGmt: string }
+  | {
+      raw: unknown;
+      /** The post, parsed as Gazette keeps it. */
+      briefing: ParsedBriefing;
+      id: string;
+      /** ISO 8601 UTC, e.g. `2024-01-03T00:30:00Z`. */
+      modifiedGmt: string;
+    }
   | { error: DocumentError; origin: string; excerpt: string };
 
 /** Stable SourceError codes raised here (besides the `FETCH_*` codes of {@link FetchError}). */
@@ -76,6 +85,7 @@ const TAXONOMIES = [
 ] as const;
 
 export class WordPressClient {
+  private readonly sourceId: string;
   private readonly base: string;
   private readonly policy: FetchPolicy;
   private readonly perPage: number;
@@ -84,6 +94,7 @@ export class WordPressClient {
   private current: WordPressCursor = {};
 
   constructor(site: WordPressSite) {
+    this.sourceId = site.sourceId ?? 'wordpress';
     this.base = site.baseUrl.replace(/\/+$/, '');
     this.policy = {
       ...DEFAULT_FETCH_POLICY,
@@ -163,9 +174,10 @@ export class WordPressClient {
         }
         yielded.set(id, modified);
         this.current = { modifiedAfter: isoSeconds(high), seen: [...atHigh] };
-        const invalid = validate(raw);
-        if (invalid) yield { error: invalid, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw) };
-        else yield { raw, id, modifiedGmt: isoSeconds(modified) };
+        const briefing = parse(raw, this.sourceId);
+        if (briefing instanceof DocumentError)
+          yield { error: briefing, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw) };
+        else yield { raw, briefing, id, modifiedGmt: isoSeconds(modified) };
       }
       if (posts.length < this.perPage) break;
       // Restart from the new mark unless the page is one tie group (then step the page) or made no headway.

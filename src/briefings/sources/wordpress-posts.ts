@@ -1,3 +1,4 @@
+import type { ParsedBriefing } from '../briefing.js';
 import { DocumentError } from '../errors.js';
 import { parseWordPressPost } from '../wordpress.js';
 import type { FetchResult } from './fetch.js';
@@ -49,10 +50,10 @@ export function postMeta(raw: unknown): { id: string; modified: number } | Docum
 }
 
 /** A post the parser would reject, checked here so callers get the reason with the run. */
-export function validate(raw: unknown): DocumentError | undefined {
+/** The post as a briefing, or why it cannot be one. */
+export function parse(raw: unknown, sourceId: string): ParsedBriefing | DocumentError {
   try {
-    parseWordPressPost(raw, 'wordpress');
-    return undefined;
+    return parseWordPressPost(raw, sourceId);
   } catch (err) {
     if (err instanceof DocumentError) return err;
     throw err;

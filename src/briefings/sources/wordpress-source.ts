@@ -1,6 +1,4 @@
 import type { CursorStore } from '../cursors.js';
-import { DocumentError } from '../errors.js';
-import { parseWordPressPost } from '../wordpress.js';
 import type { SourceEntry, SourceRun } from './source.js';
 import { WordPressClient, type WordPressCursor } from './wordpress-client.js';
 
@@ -28,6 +26,7 @@ export function wordpressRun(
   recentIds: () => Promise<string[]>,
 ): SourceRun {
   const client = new WordPressClient({
+    sourceId: source.id,
     baseUrl: source.url,
     restRoute: source.restRoute,
     allowPrivate: source.allowPrivate,
@@ -44,18 +43,7 @@ export function wordpressRun(
         continue;
       }
       seen.add(entry.id);
-      try {
-        yield { briefing: parseWordPressPost(entry.raw, source.id) };
-      } catch (err) {
-        if (!(err instanceof DocumentError)) throw err;
-        yield {
-          rejected: {
-            origin: `${source.url}/?p=${entry.id}`,
-            error: err,
-            excerpt: JSON.stringify(entry.raw).slice(0, 2000),
-          },
-        };
-      }
+      yield { briefing: entry.briefing };
     }
     const toCheck = (await recentIds()).filter((id) => !seen.has(id));
     if (toCheck.length > 0) {
