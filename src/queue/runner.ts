@@ -56,8 +56,13 @@ async function run(
     return await def.handle(parsed.data, { services, log, job: { id: job.id ?? '', attempt: job.attemptsMade } });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && PERMANENT_CODES.has(code))
+    if (typeof code === 'string' && PERMANENT_CODES.has(code)) {
       throw new UnrecoverableError(`${code}: ${(err as Error).message}`);
+    }
+    // Errors that say so themselves (a site answering 401, a refused URL) are not retried either.
+    if ((err as { retryable?: unknown }).retryable === false) {
+      throw new UnrecoverableError(`${String(code)}: ${(err as Error).message}`);
+    }
     throw err;
   }
 }
