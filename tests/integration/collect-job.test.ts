@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../../jobs/index.js';
+import { collect, jobs } from '../../jobs/index.js';
 import type { Container } from '../../src/container.js';
+import { applySchedulers } from '../../src/queue/schedulers.js';
 import { SAMPLE_PUBLICATION, startGazette } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
@@ -85,5 +86,15 @@ describe('the collect job', () => {
     expect(await stored?.getState()).toBe('delayed');
     expect(stored?.attemptsMade).toBe(1);
     expect(stored?.failedReason).toMatch(/HTTP 503/);
+  });
+
+  it('schedules a collection per source with an interval, once however often it is applied', async () => {
+    const defs = { planEdition: jobs['plan-edition'], collect: jobs.collect };
+    await applySchedulers(gazette.services.producer, gazette.services.publication, defs);
+    await applySchedulers(gazette.services.producer, gazette.services.publication, defs);
+    const schedulers = await gazette.services.producer.queue('collect').getJobSchedulers();
+    expect(schedulers.map((s) => [s.key, s.every])).toEqual([['collect-site', 600_000]]);
+    const editions = await gazette.services.producer.queue('editions').getJobSchedulers();
+    expect(editions.map((s) => [s.key, s.pattern, s.tz])).toEqual([['edition-korea-daily', '0 7 * * *', 'Asia/Seoul']]);
   });
 });

@@ -59,7 +59,29 @@ describe('collecting from a WordPress site', () => {
     expect(ids).toHaveLength(1000);
   });
 
+  it('keeps the good posts of a run that breaks midway, then resumes from the stored cursor', async () => {
+    const site = await startWordPressServer({ posts: 250, start: new Date(Date.now() - 3 * DAY).toISOString() });
+    const own = sourceSchema.parse({ id: 'wp-broken', type: 'wordpress', url: site.origin, allowPrivate: true });
+    try {
+      site.onRequest = (url, index) => {
+        if (index >= 1 && url.searchParams.has('modified_after'))
+          site.behaviour = { ...site.behaviour, truncate: true };
+      };
+      await expect(collector().collect(own)).rejects.toMatchObject({ code: 'WP_BAD_JSON', retryable: true });
+      const kept = (await store.publishedBetween(new Date(0), new Date())).filter((b) => b.source === 'wp-broken');
+      expect(kept).toHaveLength(100);
+      site.onRequest = undefined;
+      site.behaviour = { ...site.behaviour, truncate: false };
+      expect(await collector().collect(own)).toMatchObject({ new: 150, quarantined: 0 });
+      const all = (await store.publishedBetween(new Date(0), new Date())).filter((b) => b.source === 'wp-broken');
+      expect(new Set(all.map((b) => b.id)).size).toBe(250);
+    } finally {
+      await site.close();
+    }
+  });
+
   it('fails a run with a readable, classified error when the REST API is off, keeping what it had', async () => {
+    const before = await store.count();
     wp.behaviour = { ...wp.behaviour, restDisabled: true };
     try {
       await expect(collector().collect(source)).rejects.toMatchObject({
