@@ -88,7 +88,7 @@ describe('collecting from a WordPress site', () => {
         code: 'WP_REST_UNAVAILABLE',
         retryable: false,
       });
-      expect(await store.count()).toBe(1000);
+      expect(await store.count()).toBe(before);
     } finally {
       wp.behaviour = { ...wp.behaviour, restDisabled: false };
     }
