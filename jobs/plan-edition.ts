@@ -3,7 +3,7 @@ import { defineJob, jobId, KEEP } from '../src/queue/define.js';
 import { dispatchEdition } from './dispatch-edition.js';
 
 /**
- * Plan a list's edition for the latest slot at `at` (default: when the job runs, which for a
+ * Plan a list's edition for the latest slot at `at` (default: when the job was due, which for a
  * scheduled job is its slot) and hand it to dispatch. Planning a slot twice plans it once.
  */
 export const planEdition = defineJob({
@@ -12,8 +12,9 @@ export const planEdition = defineJob({
   payload: z.object({ listId: z.string().min(1), at: z.iso.datetime().optional() }),
   options: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, ...KEEP },
   jobId: (p) => jobId('plan', p.listId, p.at ?? 'scheduled'),
-  handle: async (p, { services, log }) => {
-    const outcome = await services.planner.plan(p.listId, p.at ? new Date(p.at) : new Date());
+  handle: async (p, { services, log, job }) => {
+    // A scheduled job plans its own slot (when it was due), whatever this worker's clock says.
+    const outcome = await services.planner.plan(p.listId, p.at ? new Date(p.at) : job.dueAt);
     if (outcome.status === 'skipped') {
       log.info(
         { event: 'edition.skipped', listId: p.listId, editionId: outcome.editionId, reason: outcome.reason },

@@ -12,8 +12,12 @@ const mailTransport = z
 
 const envSchema = z
   .object({
-    /** `development` allows a built-in SECRET; anything else requires one. @defaultValue development */
-    GAZETTE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /**
+     * `development` allows a built-in, public SECRET; anything else requires one. Production by
+     * default, so a forgotten SECRET stops the program instead of signing links with a public key.
+     * @defaultValue production
+     */
+    GAZETTE_ENV: z.enum(['development', 'production', 'test']).default('production'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
     /** Key prefix in Redis for all of Gazette's data and queues; a hash tag keeps Redis Cluster happy. */
     REDIS_PREFIX: z
@@ -38,7 +42,11 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.GAZETTE_ENV !== 'development' && !env.SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SECRET'], message: `is required when GAZETTE_ENV=${env.GAZETTE_ENV}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRET'],
+        message: `is required when GAZETTE_ENV=${env.GAZETTE_ENV} (set SECRET, or GAZETTE_ENV=development to sign links with a public development key)`,
+      });
     }
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY_FILE];
     if (dkim.some(Boolean) && !dkim.every(Boolean)) {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * A Briefing: one published article, as Gazette keeps it after collection.
  * Everything a digest needs is precomputed here (plain-text lead, why it matters,
@@ -36,6 +38,12 @@ export interface Briefing {
 /** A briefing as parsed from a source, before topics are assigned. */
 export type ParsedBriefing = Omit<Briefing, 'id' | 'topics'>;
 
+/**
+ * `${source}-${sourceId}` when the publisher's id is safe in keys and job ids (WordPress ids
+ * are); otherwise a hash of it, so that two ids differing only in unsafe characters (URLs,
+ * Korean guids) never collide.
+ */
 export function briefingId(source: string, sourceId: string): string {
-  return `${source}-${sourceId}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  if (/^[A-Za-z0-9_.-]{1,100}$/.test(sourceId)) return `${source}-${sourceId}`;
+  return `${source}-h${createHash('sha256').update(sourceId).digest('base64url').slice(0, 27).replace(/-/g, '.')}`;
 }

@@ -14,7 +14,12 @@ export const SAMPLE_READERS = [
   { email: 'grace@example.com', name: 'Grace', topics: ['north-korea'] },
 ];
 
-const DEMO_DEFAULTS = { REDIS_PREFIX: '{gazette-demo}', MAIL_TRANSPORT: 'outbox:outbox', LOG_LEVEL: 'warn' };
+const DEMO_DEFAULTS = {
+  GAZETTE_ENV: 'development',
+  REDIS_PREFIX: '{gazette-demo}',
+  MAIL_TRANSPORT: 'outbox:outbox',
+  LOG_LEVEL: 'warn',
+};
 
 type Say = (line: string) => void;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Edition } from '../editions/edition.js';
 import { readerTopics } from '../editions/plan.js';
 import type { List } from '../publication.js';
@@ -42,8 +43,8 @@ export class Audience {
   }
 
   private async build(edition: Edition, list: List, key: string): Promise<void> {
-    const scratch = `${key}:building`;
-    await this.redis.del(scratch);
+    // Per run: two builds at once (a stalled job taken over) never mix their pages.
+    const scratch = `${key}:building:${randomBytes(6).toString('hex')}`;
     const total = await this.readers.memberCount(list.id);
     for (let offset = 0; offset < total; offset += PAGE) {
       const ids = await this.readers.members(list.id, offset, PAGE);

@@ -16,6 +16,29 @@ export interface BatchReport {
   failed: number;
   /** Readers already settled by an earlier attempt. */
   alreadyDone: number;
+  /** Readers whose server answered 4xx: tried again with the batch's next attempt. */
+  deferred: number;
+}
+
+/** Some readers got a temporary (4xx) answer: the batch is retried for them alone. */
+export class BatchDeferredError extends Error {
+  readonly code = 'BATCH_DEFERRED';
+  constructor(
+    readonly deferred: number,
+    last: MailError | null,
+  ) {
+    super(
+      `${deferred} reader(s) deferred by a temporary SMTP answer (${last?.responseCode ?? '4xx'} ${last?.code ?? ''})`.trim(),
+    );
+  }
+}
+
+/** Another run of this batch is sending right now (a stalled job handed to a second worker). */
+export class BatchBusyError extends Error {
+  readonly code = 'BATCH_BUSY';
+  constructor(editionId: string, readerId: string) {
+    super(`reader ${readerId} of ${editionId} is being sent by another run; retrying later`);
+  }
 }
 
 /** Sends in flight at once within a batch (matches the SMTP pool's connections). */
@@ -43,19 +66,26 @@ export class BatchSender {
     },
   ) {}
 
-  async send(editionId: string, batch: number, attempt: string): Promise<BatchReport> {
+  /**
+   * @param finalAttempt on the last attempt, readers still deferred are settled as `failed`
+   *   instead of failing the batch again.
+   */
+  async send(editionId: string, batch: number, finalAttempt: boolean): Promise<BatchReport> {
     const { dispatcher, audience } = this.deps;
     const { edition, list } = await dispatcher.load(editionId);
-    const entries = await audience.range(editionId, batch * list.batchSize, list.batchSize);
-    const report: BatchReport = { dispatched: 0, skipped: 0, bounced: 0, failed: 0, alreadyDone: 0 };
+    const size = (await dispatcher.batchSize(editionId)) ?? list.batchSize;
+    const entries = await audience.range(editionId, batch * size, size);
+    const report: BatchReport = { dispatched: 0, skipped: 0, bounced: 0, failed: 0, alreadyDone: 0, deferred: 0 };
     const ids = entries.map((e) => e.readerId);
     const loaded = new Map((await this.deps.readers.loadMany(list.id, ids)).map((r) => [r.reader.id, r]));
     const suppressed = await this.deps.suppression.suppressed([...loaded.values()].map((r) => r.reader.email));
+    let lastDeferral: MailError | null = null;
 
     const sendOne = async (entry: AudienceEntry): Promise<void> => {
       const { ledger } = this.deps;
-      const claim = await ledger.claim(editionId, entry.readerId, attempt);
+      const claim = await ledger.claim(editionId, entry.readerId);
       if (!claim.claimed) {
+        if (claim.state === 'busy') throw new BatchBusyError(editionId, entry.readerId);
         report.alreadyDone += 1;
         return;
       }
@@ -86,13 +116,29 @@ export class BatchSender {
         await ledger.settle(editionId, entry.readerId, 'dispatched', receipt.messageId);
         report.dispatched += 1;
       } catch (err) {
-        if (!(err instanceof MailError) || !err.permanent) throw err;
-        await this.settlePermanent(editionId, list.id, found.reader.id, found.reader.email, err, report);
+        if (!(err instanceof MailError)) throw err;
+        if (err.permanent) {
+          await this.settlePermanent(editionId, list.id, found.reader.id, found.reader.email, err, report);
+        } else if (err.responseCode !== undefined && !finalAttempt) {
+          // A 4xx for this reader (greylisting, mailbox full): the others still go out; this one
+          // is tried again with the batch's next attempt.
+          await ledger.release(editionId, entry.readerId, claim.token);
+          report.deferred += 1;
+          lastDeferral = err;
+        } else if (err.responseCode !== undefined) {
+          await ledger.settle(editionId, entry.readerId, 'failed', `${err.responseCode} ${err.code} after retries`);
+          report.failed += 1;
+        } else {
+          // No answer at all (connection lost, timeout): the server, not the reader. Stop the batch.
+          await ledger.release(editionId, entry.readerId, claim.token);
+          throw err;
+        }
       }
     };
 
     await runLimited(entries, PARALLEL, sendOne);
     this.deps.log.info({ event: 'batch.sent', editionId, batch, ...report }, 'batch sent');
+    if (report.deferred > 0) throw new BatchDeferredError(report.deferred, lastDeferral);
     return report;
   }
 

@@ -52,11 +52,16 @@ export class Dispatcher {
     const { size, topicSets } = await this.audience.freeze(edition, list);
     let renders = 0;
     for (const topics of topicSets) if (await this.renders.ensure(edition, list, topics)) renders += 1;
-    const batches = Math.ceil(size / list.batchSize);
-    await this.editions.recordAudience(editionId, size);
+    await this.editions.recordAudience(editionId, size, list.batchSize);
+    const batches = Math.ceil(size / ((await this.editions.batchSize(editionId)) ?? list.batchSize));
     await this.fanOut.addBatches(editionId, batches);
     this.log.info({ event: 'edition.fanned-out', editionId, audience: size, batches, renders }, 'edition fanned out');
     return { status: 'fanned-out', audience: size, batches, renders };
+  }
+
+  /** The batch size the edition was fanned out with (a later change of the list's setting must not shift batches). */
+  async batchSize(editionId: string): Promise<number | null> {
+    return this.editions.batchSize(editionId);
   }
 
   /** Called when every batch has finished: the edition is dispatched. */

@@ -1,21 +1,41 @@
+import { randomBytes } from 'node:crypto';
 import type { Keys } from '../store/keys.js';
 import type { Redis } from '../store/redis.js';
 
 /** Final states: a reader in one of these is never sent this edition again. */
 export type FinalState = 'dispatched' | 'skipped' | 'failed' | 'bounced';
 
-export type ClaimResult = { claimed: true; retry: boolean } | { claimed: false; state: FinalState };
+export type ClaimResult =
+  | { claimed: true; token: string; retry: boolean }
+  | { claimed: false; state: FinalState }
+  /** Another run is sending to this reader right now (its claim is fresh). */
+  | { claimed: false; state: 'busy' };
 
+/**
+ * A claim older than this is taken to be left by a dead worker: longer than an SMTP transaction
+ * can take (30 s socket timeout) plus BullMQ's lock and stall detection (30 s each).
+ */
+export const STALE_CLAIM_MS = 120_000;
+
+// Claims read `sending <token> <epoch ms>`; final entries `<state> <iso time> [detail]`.
 const CLAIM = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local outcome = 'new'
 if cur then
   local state = string.match(cur, '^[a-z]+')
   if state ~= 'sending' then return state end
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  return 'retry'
+  local at = tonumber(string.match(cur, '^sending %S+ (%d+)'))
+  if at and tonumber(ARGV[3]) - at < tonumber(ARGV[4]) then return 'busy' end
+  outcome = 'retry'
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 'new'
+redis.call('HSET', KEYS[1], ARGV[1], 'sending ' .. ARGV[2] .. ' ' .. ARGV[3])
+return outcome
+`;
+
+const RELEASE = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur and string.match(cur, '^sending (%S+)') == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
+return 0
 `;
 
 const SETTLE = `
@@ -28,12 +48,14 @@ return 1
 
 /**
  * The per-edition, per-reader record of what was sent. Before every send the reader is claimed
- * (`sending`); after SMTP accepts, the claim becomes `dispatched`. A reader in a final state is
- * never sent the edition again, whichever job or worker retries.
+ * (`sending`, with a token and a time); after SMTP accepts, the claim becomes `dispatched`. A
+ * reader in a final state is never sent the edition again, whichever job or worker retries, and
+ * a fresh claim of another run is never taken over (`busy`), so two runs of one batch (a stalled
+ * job handed to a second worker) cannot both send.
  *
- * A worker killed between the server's acceptance and `settle` leaves a `sending` claim; the
- * retry sends again with the same Message-ID (at-least-once in that gap of milliseconds,
- * never a loss).
+ * A worker killed between the server's acceptance and `settle` leaves a claim that goes stale
+ * after {@link STALE_CLAIM_MS}; the retry then sends again with the same Message-ID
+ * (at-least-once in that gap, never a loss).
  */
 export class Ledger {
   constructor(
@@ -41,11 +63,24 @@ export class Ledger {
     private readonly k: Keys,
   ) {}
 
-  async claim(editionId: string, readerId: string, attempt: string): Promise<ClaimResult> {
-    const value = `sending ${attempt} ${new Date().toISOString()}`;
-    const r = (await this.redis.eval(CLAIM, 1, this.k.ledger(editionId), readerId, value)) as string;
-    if (r === 'new' || r === 'retry') return { claimed: true, retry: r === 'retry' };
-    return { claimed: false, state: r as FinalState };
+  async claim(editionId: string, readerId: string, now = Date.now()): Promise<ClaimResult> {
+    const token = randomBytes(6).toString('base64url');
+    const r = (await this.redis.eval(
+      CLAIM,
+      1,
+      this.k.ledger(editionId),
+      readerId,
+      token,
+      now,
+      STALE_CLAIM_MS,
+    )) as string;
+    if (r === 'new' || r === 'retry') return { claimed: true, token, retry: r === 'retry' };
+    return { claimed: false, state: r as FinalState | 'busy' };
+  }
+
+  /** Give a claim back (the server did not take the message): the next attempt may send. */
+  async release(editionId: string, readerId: string, token: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.k.ledger(editionId), readerId, token);
   }
 
   /** Record a final state once; counts it in the edition's status. Returns false if already final. */
@@ -63,7 +98,7 @@ export class Ledger {
     return r === 1;
   }
 
-  /** The recorded line for a reader: `<state> <time> [detail]`, or null. */
+  /** The recorded line for a reader, or null. */
   async entry(editionId: string, readerId: string): Promise<string | null> {
     return this.redis.hget(this.k.ledger(editionId), readerId);
   }

@@ -82,7 +82,9 @@ function classify(err: unknown): MailError {
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const permanent = responseCode !== undefined && responseCode >= 500 && responseCode < 600;
   const recipientRejected = permanent && (code === 'EENVELOPE' || e.command === 'RCPT TO');
-  return new MailError(e.message ?? String(err), code, permanent, recipientRejected, responseCode);
+  // The server's own text often quotes the recipient's address: keep it out of messages, which end up in logs and job data.
+  const what = `SMTP ${e.command ?? 'send'} failed: ${responseCode ?? ''} ${code}`.replace(/\s+/g, ' ').trim();
+  return new MailError(what, code, permanent, recipientRejected, responseCode);
 }
 
 export async function createMailer(setting: MailTransportSetting, dkim?: DkimSetting): Promise<Mailer> {

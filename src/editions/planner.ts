@@ -55,7 +55,7 @@ export class EditionPlanner {
     const cutoff = latestSlot(list.schedule, at);
     const id = editionId(list.id, cutoff);
     const existing = await this.editions.get(id);
-    if (existing) return { status: 'existing', edition: existing };
+    if (existing) return { status: 'existing', edition: (await this.editions.freeze(existing)).edition };
 
     const last = await this.editions.lastCutoff(list.id);
     if (last && last.getTime() >= cutoff.getTime()) {

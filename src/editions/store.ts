@@ -27,19 +27,17 @@ export class EditionStore {
 
   /** Returns the stored edition: the given one if it was new, else the one frozen before. */
   async freeze(edition: Edition): Promise<{ edition: Edition; created: boolean }> {
-    const created = await this.redis.set(this.k.edition(edition.id), JSON.stringify(edition), 'NX');
-    if (created) {
-      await this.redis
-        .multi()
-        .zadd(this.k.listEditions(edition.listId), Date.parse(edition.cutoff), edition.id)
-        .hsetnx(this.k.editionStatus(edition.id), 'state', 'planned')
-        .exec();
-      await this.advanceCutoff(edition.listId, edition.cutoff);
-      return { edition, created: true };
-    }
-    const stored = await this.get(edition.id);
+    const created = (await this.redis.set(this.k.edition(edition.id), JSON.stringify(edition), 'NX')) === 'OK';
+    const stored = created ? edition : await this.get(edition.id);
     if (!stored) throw new Error(`edition ${edition.id} vanished while planning`);
-    return { edition: stored, created: false };
+    // Idempotent, and run on both paths: a crash between the SET and these leaves nothing undone.
+    await this.redis
+      .multi()
+      .zadd(this.k.listEditions(stored.listId), Date.parse(stored.cutoff), stored.id)
+      .hsetnx(this.k.editionStatus(stored.id), 'state', 'planned')
+      .exec();
+    await this.advanceCutoff(stored.listId, stored.cutoff);
+    return { edition: stored, created };
   }
 
   async get(id: string): Promise<Edition | null> {
@@ -73,8 +71,18 @@ export class EditionStore {
     await this.redis.hset(this.k.editionStatus(id), 'state', state);
   }
 
-  async recordAudience(id: string, size: number): Promise<void> {
-    await this.redis.hset(this.k.editionStatus(id), 'audience', size);
+  /** Audience size, and the batch size fixed at fan-out (HSETNX: a re-run keeps the first). */
+  async recordAudience(id: string, size: number, batchSize: number): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.k.editionStatus(id), 'audience', size)
+      .hsetnx(this.k.editionStatus(id), 'batchSize', batchSize)
+      .exec();
+  }
+
+  async batchSize(id: string): Promise<number | null> {
+    const v = await this.redis.hget(this.k.editionStatus(id), 'batchSize');
+    return v ? Number(v) : null;
   }
 
   async status(id: string): Promise<EditionStatus | null> {

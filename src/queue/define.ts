@@ -9,8 +9,11 @@ export type QueueName = (typeof QUEUES)[number];
 export interface JobContext {
   services: Services;
   log: Logger;
-  /** BullMQ job id and attempt, e.g. for ledger claims. */
-  job: { id: string; attempt: number };
+  /**
+   * BullMQ job id, attempts made before this one, and when the job was due: for a scheduled
+   * job, its slot (its creation time plus its delay), not the worker's clock.
+   */
+  job: { id: string; attempt: number; dueAt: Date };
 }
 
 /**

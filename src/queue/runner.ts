@@ -5,7 +5,16 @@ import type { Redis } from '../store/redis.js';
 import { type JobDefinition, QUEUES, type QueueName } from './define.js';
 
 /** Error codes that no retry can fix: the job fails at once instead of backing off. */
-const PERMANENT_CODES = new Set(['EDITION_UNKNOWN', 'LIST_UNKNOWN', 'PUBLICATION_INVALID', 'RENDER_INVALID']);
+const PERMANENT_CODES = new Set([
+  'EDITION_UNKNOWN',
+  'LIST_UNKNOWN',
+  'PUBLICATION_INVALID',
+  'MJML_INVALID',
+  'PLACEHOLDER_INVALID',
+  'TEMPLATE_UNKNOWN',
+  'TEMPLATE_INVALID',
+  'TEMPLATE_DIR',
+]);
 
 export interface RunnerOptions {
   connection: () => Redis;
@@ -53,7 +62,11 @@ async function run(
   if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
   const log = root.child({ queue: def.queue, job: job.name, jobId: job.id, ...(parsed.data as object) });
   try {
-    return await def.handle(parsed.data, { services, log, job: { id: job.id ?? '', attempt: job.attemptsMade } });
+    return await def.handle(parsed.data, {
+      services,
+      log,
+      job: { id: job.id ?? '', attempt: job.attemptsMade, dueAt: new Date(job.timestamp + (job.opts.delay ?? 0)) },
+    });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && PERMANENT_CODES.has(code)) {

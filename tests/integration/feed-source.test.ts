@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { briefingId } from '../../src/briefings/briefing.js';
 import { Collector } from '../../src/briefings/collect.js';
 import { CursorStore } from '../../src/briefings/cursors.js';
 import { Quarantine } from '../../src/briefings/quarantine.js';
@@ -76,7 +77,7 @@ describe('collecting an RSS feed', () => {
     expect(await collector.collect(source)).toMatchObject({ new: 3, quarantined: 0 });
     expect(await collector.collect(source)).toMatchObject({ new: 0, updated: 0, unchanged: 0 });
     expect(server.requests.at(-1)?.ifNoneMatch).toBe('"v1"');
-    const stored = await store.get('rss-https___koreapro.example__p_101');
+    const stored = await store.get(briefingId('rss', 'https://koreapro.example/?p=101'));
     expect(stored?.title).toBe('Seoul’s chip subsidies & the Beijing question');
   });
 
@@ -84,7 +85,7 @@ describe('collecting an RSS feed', () => {
     server.change(rss.replace('Seoul&#8217;s chip subsidies', 'Seoul&#8217;s revised chip subsidies'), '"v2"');
     const report = await collector.collect(source);
     expect(report).toMatchObject({ new: 0, updated: 1, unchanged: 2 });
-    expect((await store.get('rss-https___koreapro.example__p_101'))?.title).toBe(
+    expect((await store.get(briefingId('rss', 'https://koreapro.example/?p=101')))?.title).toBe(
       'Seoul’s revised chip subsidies & the Beijing question',
     );
   });

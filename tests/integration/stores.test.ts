@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefings/briefing.js';
 import { Quarantine } from '../../src/briefings/quarantine.js';
 import { BriefingStore } from '../../src/briefings/store.js';
-import { Ledger } from '../../src/delivery/ledger.js';
+import { Ledger, STALE_CLAIM_MS } from '../../src/delivery/ledger.js';
 import { EditionStore } from '../../src/editions/store.js';
 import { keys } from '../../src/store/keys.js';
 import { ReaderStore } from '../../src/subscriptions/readers.js';
@@ -101,12 +101,25 @@ describe('ledger', () => {
   const ledger = new Ledger(client, k);
 
   it('lets a crashed claim be retried but never re-sends a settled reader, and counts each reader once', async () => {
-    expect(await ledger.claim('e1', 'r1', 'job#0')).toEqual({ claimed: true, retry: false });
-    expect(await ledger.claim('e1', 'r1', 'job#1')).toEqual({ claimed: true, retry: true });
+    const t0 = Date.now();
+    expect(await ledger.claim('e1', 'r1', t0)).toMatchObject({ claimed: true, retry: false });
+    // A fresh claim belongs to a run that may still be sending: never taken over.
+    expect(await ledger.claim('e1', 'r1', t0 + 1_000)).toEqual({ claimed: false, state: 'busy' });
+    // A stale one was left by a dead worker: the retry may send.
+    expect(await ledger.claim('e1', 'r1', t0 + STALE_CLAIM_MS + 1)).toMatchObject({ claimed: true, retry: true });
     expect(await ledger.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(true);
     expect(await ledger.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(false);
-    expect(await ledger.claim('e1', 'r1', 'job#2')).toEqual({ claimed: false, state: 'dispatched' });
+    expect(await ledger.claim('e1', 'r1', t0 + 2 * STALE_CLAIM_MS)).toEqual({ claimed: false, state: 'dispatched' });
     expect(await client.hget(k.editionStatus('e1'), 'dispatched')).toBe('1');
+  });
+
+  it('lets a run give back its own claim, and only its own', async () => {
+    const first = await ledger.claim('e2', 'r1');
+    if (!first.claimed) throw new Error('not claimed');
+    await ledger.release('e2', 'r1', 'someone-else');
+    expect(await ledger.claim('e2', 'r1')).toEqual({ claimed: false, state: 'busy' });
+    await ledger.release('e2', 'r1', first.token);
+    expect(await ledger.claim('e2', 'r1')).toMatchObject({ claimed: true, retry: false });
   });
 });
 

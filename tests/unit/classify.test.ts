@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { briefingId } from '../../src/briefings/briefing.js';
 import { createClassifier, keywordMatcher } from '../../src/topics/classify.js';
 
 const topics = [
@@ -44,5 +45,16 @@ describe('classify', () => {
 
   it('puts a briefing that matches nothing in the fallback topic', () => {
     expect(classify({ terms: ['sports'], title: 'Baseball season opens', lead: 'Fans return.' })).toEqual(['general']);
+  });
+});
+
+describe('briefing ids', () => {
+  it('keep a safe publisher id readable and hash the others, so that they never collide', () => {
+    expect(briefingId('wp', '2202126')).toBe('wp-2202126');
+    const a = briefingId('rss', 'https://ex.kr/뉴스/북한');
+    const b = briefingId('rss', 'https://ex.kr/뉴스/경제');
+    expect(a).not.toBe(b);
+    expect(briefingId('rss', 'https://ex.kr/a?b')).not.toBe(briefingId('rss', 'https://ex.kr/a_b'));
+    for (const id of [a, b]) expect(id).toMatch(/^rss-h[A-Za-z0-9_.]+$/);
   });
 });
