@@ -2,21 +2,9 @@ import type { ParsedBriefing } from '../briefing.js';
 import { DocumentError } from '../errors.js';
 import { DEFAULT_FETCH_POLICY, FetchError, type FetchPolicy, type FetchResult, safeFetch } from './fetch.js';
 import { SourceError } from './source.js';
-import {
-  apiLink,
-  cursorTime,
-  embeddedGroup,
-  excerpt,
-  groupIndex,
-  isHtml,
-  isoSeconds,
-  isRecord,
-  looksOff,
-  parse,
-  postMeta,
-  termIds,
-  wpError,
-} from './wordpress-posts.js';
+import { END, judgeResponse } from './wordpress-answers.js';
+import { apiLink, cursorTime, excerpt, isoSeconds, isRecord, looksOff, parse, postMeta } from './wordpress-posts.js';
+import { completeTerms, type Term } from './wordpress-terms.js';
 
 /**
  * Polls a WordPress site's REST API (`/wp/v2/posts`) for posts changed since a cursor, anonymously
@@ -75,14 +63,8 @@ export type WordPressErrorCode =
   | `HTTP_${number}`;
 
 type Api = { style: 'pretty' | 'query'; root: URL };
-type Term = { id: number; name?: string; slug?: string; taxonomy?: string };
 
-const END = Symbol('end of results');
 const MAX_REQUESTS_PER_RUN = 10_000;
-const TAXONOMIES = [
-  { field: 'categories', taxonomy: 'category', path: '/wp/v2/categories', index: 0 },
-  { field: 'tags', taxonomy: 'post_tag', path: '/wp/v2/tags', index: 1 },
-] as const;
 
 export class WordPressClient {
   private readonly sourceId: string;
@@ -153,7 +135,10 @@ export class WordPressClient {
         throw new SourceError('WP_NOT_JSON', `${answer.url} answered JSON that is not a list of posts`, false);
       }
       const posts: unknown[] = answer.json;
-      await this.completeTerms(posts, terms);
+      await completeTerms(posts, terms, async (path, ids) => {
+        const answer = await this.getJson(path, { include: ids.join(','), per_page: '100' }, false);
+        return answer === END ? null : Array.isArray(answer.json) ? answer.json : [];
+      });
       let lowest = Number.POSITIVE_INFINITY;
       for (const [index, raw] of posts.entries()) {
         const meta = postMeta(raw);
@@ -234,18 +219,18 @@ export class WordPressClient {
     params: Record<string, string>,
     pageMayEnd: boolean,
   ): Promise<{ json: unknown; url: string } | typeof END> {
-    if (this.api) return this.judge(await this.fetch(this.endpoint(this.api, route, params)), pageMayEnd);
+    if (this.api) return judgeResponse(await this.fetch(this.endpoint(this.api, route, params)), pageMayEnd);
     // auto: pretty permalinks first; a redirect, a 404 or an HTML page means they are off.
     const pretty: Api = { style: 'pretty', root: this.defaultRoot('pretty') };
     const asked = this.endpoint(pretty, route, params);
     const first = await this.fetch(asked);
     if (!looksOff(first, asked)) {
-      const answer = this.judge(first, pageMayEnd);
+      const answer = judgeResponse(first, pageMayEnd);
       this.api = pretty;
       return answer;
     }
     const api = (await this.discover(first)) ?? { style: 'query', root: this.defaultRoot('query') };
-    const answer = this.judge(await this.fetch(this.endpoint(api, route, params)), pageMayEnd);
+    const answer = judgeResponse(await this.fetch(this.endpoint(api, route, params)), pageMayEnd);
     this.api = api;
     return answer;
   }
@@ -275,102 +260,8 @@ export class WordPressClient {
     }
   }
 
-  private judge(res: FetchResult, pageMayEnd: boolean): { json: unknown; url: string } | typeof END {
-    const text = res.body.toString('utf8');
-    const html = isHtml(res, text);
-    let json: unknown;
-    let parseError: unknown;
-    if (!html) {
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        parseError = err;
-      }
-    }
-    if (res.status >= 200 && res.status < 300) {
-      if (html) {
-        throw new SourceError(
-          'WP_NOT_JSON',
-          `${res.url} answered HTTP ${res.status} with an HTML page instead of JSON (REST API disabled, or a login, maintenance or cache page in front of it?)`,
-          false,
-        );
-      }
-      if (parseError !== undefined) {
-        const detail = parseError instanceof Error ? parseError.message : String(parseError);
-        throw new SourceError(
-          'WP_BAD_JSON',
-          `${res.url} answered truncated or malformed JSON (${res.body.length} bytes): ${detail}`,
-          true,
-        );
-      }
-      if (pageMayEnd && Array.isArray(json) && json.length === 0) return END;
-      return { json, url: res.url };
-    }
-    const wp = wpError(json);
-    const said = wp ? ` (${wp.code}${wp.message ? `: ${wp.message}` : ''})` : html ? ' (an HTML page)' : '';
-    const what = `${res.url} answered HTTP ${res.status}${said}`;
-    if (res.status === 400 && wp?.code === 'rest_post_invalid_page_number' && pageMayEnd) return END;
-    switch (res.status) {
-      case 400:
-        throw new SourceError('WP_INVALID_PARAM', `${what}: the site rejected the query`, false);
-      case 401:
-        throw new SourceError('WP_UNAUTHORIZED', `${what}: the REST API requires authentication`, false);
-      case 403:
-        throw new SourceError('WP_FORBIDDEN', `${what}: the REST API refused anonymous access`, false);
-      case 404:
-        throw new SourceError(
-          'WP_REST_UNAVAILABLE',
-          `${what}: the REST API (or its posts route) is disabled or not at this address`,
-          false,
-        );
-      default: {
-        const retryable = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
-        throw new SourceError(`HTTP_${res.status}`, what, retryable);
-      }
-    }
-  }
-
   /**
    * `_embed` carries at most 10 terms per taxonomy; when a post lists more ids, fetch the names
    * (once per run) and put the full lists into `_embedded['wp:term']`, where parseWordPressPost reads them.
    */
-  private async completeTerms(posts: unknown[], cache: Map<string, Term | null>): Promise<void> {
-    for (const tax of TAXONOMIES) {
-      const wanted = new Set<number>();
-      for (const post of posts) {
-        const ids = termIds(post, tax.field);
-        if (ids.length > embeddedGroup(post, tax.taxonomy, tax.index).length) {
-          for (const id of ids) if (!cache.has(`${tax.taxonomy}:${id}`)) wanted.add(id);
-        }
-      }
-      const missing = [...wanted];
-      for (let i = 0; i < missing.length; i += 100) {
-        const chunk = missing.slice(i, i + 100);
-        const answer = await this.getJson(tax.path, { include: chunk.join(','), per_page: '100' }, false);
-        if (answer === END) continue;
-        for (const id of chunk) cache.set(`${tax.taxonomy}:${id}`, null);
-        for (const term of Array.isArray(answer.json) ? answer.json : []) {
-          if (isRecord(term) && typeof term.id === 'number') cache.set(`${tax.taxonomy}:${term.id}`, term as Term);
-        }
-      }
-    }
-    for (const [i, post] of posts.entries()) {
-      if (!isRecord(post)) continue;
-      let changed = false;
-      const embedded = isRecord(post._embedded) ? { ...post._embedded } : {};
-      const groups = Array.isArray(embedded['wp:term']) ? [...(embedded['wp:term'] as unknown[])] : [];
-      for (const tax of TAXONOMIES) {
-        const ids = termIds(post, tax.field);
-        const have = embeddedGroup(post, tax.taxonomy, tax.index);
-        if (ids.length <= have.length) continue;
-        const byId = new Map(have.filter(isRecord).map((t) => [t.id, t]));
-        const full = ids.map((id) => byId.get(id) ?? cache.get(`${tax.taxonomy}:${id}`)).filter((t) => t != null);
-        const at = groupIndex(groups, tax.taxonomy, tax.index);
-        while (groups.length <= at) groups.push([]);
-        groups[at] = full;
-        changed = true;
-      }
-      if (changed) posts[i] = { ...post, _embedded: { ...embedded, 'wp:term': groups } };
-    }
-  }
 }
