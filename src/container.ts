@@ -54,6 +54,7 @@ export async function createContainer(config: Config, publication: Publication, 
     );
   }
   const k = keys(config.redisPrefix);
+  const stopping = new AbortController();
   const identity: Identity = {
     publicUrl: config.publicUrl,
     defaultFrom: config.mail.from,
@@ -111,6 +112,7 @@ export async function createContainer(config: Config, publication: Publication, 
       tokens,
       identity,
       log,
+      stopping: stopping.signal,
     }),
     mailer,
     producer,
@@ -130,6 +132,8 @@ export async function createContainer(config: Config, publication: Publication, 
       return started;
     },
     async close() {
+      // Batches stop between readers (in-flight sends settle), so draining is quick even for large batches.
+      stopping.abort();
       await Promise.all(workers.map((w) => w.close()));
       await producer.close();
       await mailer.close();

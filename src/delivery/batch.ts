@@ -33,6 +33,14 @@ export class BatchDeferredError extends Error {
   }
 }
 
+/** The process is shutting down: the batch stopped between readers and is retried elsewhere. */
+export class BatchInterruptedError extends Error {
+  readonly code = 'BATCH_INTERRUPTED';
+  constructor(editionId: string, batch: number) {
+    super(`batch ${batch} of ${editionId} interrupted by shutdown; the readers not yet sent are retried`);
+  }
+}
+
 /** Another run of this batch is sending right now (a stalled job handed to a second worker). */
 export class BatchBusyError extends Error {
   readonly code = 'BATCH_BUSY';
@@ -63,6 +71,8 @@ export class BatchSender {
       tokens: Tokens;
       identity: Identity;
       log: Logger;
+      /** Aborted at shutdown: no new reader is started; sends in flight finish and settle. */
+      stopping?: AbortSignal;
     },
   ) {}
 
@@ -136,7 +146,14 @@ export class BatchSender {
       }
     };
 
-    await runLimited(entries, PARALLEL, sendOne);
+    await runLimited(entries, PARALLEL, sendOne, this.deps.stopping);
+    if (
+      this.deps.stopping?.aborted &&
+      report.dispatched + report.skipped + report.bounced + report.failed + report.alreadyDone + report.deferred <
+        entries.length
+    ) {
+      throw new BatchInterruptedError(editionId, batch);
+    }
     this.deps.log.info({ event: 'batch.sent', editionId, batch, ...report }, 'batch sent');
     if (report.deferred > 0) throw new BatchDeferredError(report.deferred, lastDeferral);
     return report;
@@ -171,11 +188,16 @@ export class BatchSender {
  * Run `fn` over `items`, at most `limit` at a time. The first error stops new work, waits for
  * the sends already in flight (so their ledger entries settle), then rejects.
  */
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+  stop?: AbortSignal,
+): Promise<void> {
   let next = 0;
   let failure: unknown = null;
   const lane = async () => {
-    while (failure === null && next < items.length) {
+    while (failure === null && !stop?.aborted && next < items.length) {
       const item = items[next++] as T;
       try {
         await fn(item);

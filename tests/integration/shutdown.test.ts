@@ -113,3 +113,76 @@ describe('gazette worker on SIGTERM', () => {
     expect(w.logs().find((l) => l.event === 'shutdown')).toMatchObject({ signal: 'SIGTERM' });
   });
 });
+
+describe('gazette worker on SIGTERM in the middle of a large batch', () => {
+  const redis = testRedis('shutdown-large');
+  let sink: SmtpSink;
+  let gazette: Container;
+  const workers: RunningCli[] = [];
+  const emails = Array.from({ length: 12 }, (_, i) => `reader${i}@example.com`);
+  const env = () => ({
+    GAZETTE_ENV: 'test',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    SECRET: TEST_SECRET,
+    GAZETTE_CONFIG: SAMPLE_PUBLICATION,
+    MAIL_TRANSPORT: `${sink.url}?ignoreTLS=true`,
+    PUBLIC_URL: 'https://news.example',
+    LOG_LEVEL: 'info',
+  });
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    gazette = await startGazette(redis, sink);
+    const s = gazette.services;
+    const source = s.publication.sources[0];
+    if (!source) throw new Error('sample source missing');
+    await s.collector.collect(source);
+    for (const email of emails) {
+      const reader = await s.readers.upsert(email, '');
+      await s.readers.setSubscription('korea-daily', reader.id, { status: 'confirmed', consent: { source: 'test' } });
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await gazette?.close();
+    await sink?.close();
+    await redis.cleanup();
+  });
+
+  it('stops between readers, exits 0 at once, and a new worker sends the rest: everyone once', async () => {
+    sink.delay(1500);
+    await gazette.services.producer.add(planEdition, { listId: 'korea-daily', at: AT });
+    const first = spawnCli(['worker'], env());
+    workers.push(first);
+    const sending = await until('readers claimed for sending', async () => {
+      if (first.child.exitCode !== null) throw new Error(`worker exited early:\n${first.stderr()}`);
+      const ledger = await redis.connect().hgetall(`${redis.prefix}:edition:${EDITION}:ledger`);
+      const claimed = Object.values(ledger).filter((v) => v.startsWith('sending ')).length;
+      return claimed >= 5 ? claimed : undefined;
+    });
+    first.child.kill('SIGTERM');
+    const result = await first.exited(10_000);
+    expect(result, result.stderr).toMatchObject({ code: 0, signal: null });
+    // Only the sends in flight went out; nobody is left half-sent.
+    expect(sink.messages.length).toBe(sending);
+    const ledger = await redis.connect().hgetall(`${redis.prefix}:edition:${EDITION}:ledger`);
+    expect(Object.values(ledger).filter((v) => v.startsWith('sending '))).toEqual([]);
+    expect(Object.values(ledger).filter((v) => v.startsWith('dispatched '))).toHaveLength(sending);
+
+    sink.delay(0);
+    workers.push(spawnCli(['worker'], env()));
+    await sink.waitFor(emails.length, { timeoutMs: 25_000 });
+    const status = await until(
+      'the edition dispatched',
+      async () => {
+        const st = await gazette.services.editions.status(EDITION);
+        return st?.state === 'dispatched' ? st : undefined;
+      },
+      25_000,
+    );
+    expect(status).toMatchObject({ dispatched: emails.length, failed: 0 });
+    expect(sink.messages.flatMap((m) => m.to).sort()).toEqual([...emails].sort());
+  }, 60_000);
+});
