@@ -1,10 +1,10 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_READERS } from '../../src/cli/demo.js';
 import { runEdition } from '../../src/cli/run-edition.js';
 import type { Container } from '../../src/container.js';
+import type { Source } from '../../src/publication.js';
 import { Tokens } from '../../src/subscriptions/tokens.js';
-import { startGazette, TEST_SECRET } from '../support/gazette.js';
+import { seedSample, startGazette, TEST_SECRET } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
@@ -22,26 +22,6 @@ function header(mail: ParsedMail, name: string): string {
     .trim();
 }
 
-function sampleSource(c: Container) {
-  const source = c.services.publication.sources[0];
-  if (!source) throw new Error('sample source missing');
-  return source;
-}
-
-async function seedReaders(c: Container): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
-  for (const r of SAMPLE_READERS) {
-    const reader = await c.services.readers.upsert(r.email, r.name);
-    await c.services.readers.setSubscription('korea-daily', reader.id, {
-      status: 'confirmed',
-      topics: r.topics,
-      consent: { source: 'test' },
-    });
-    ids.set(r.email, reader.id);
-  }
-  return ids;
-}
-
 describe('the whole pipeline on the sample briefings, over SMTP', () => {
   const redis = testRedis('e2e');
   let sink: SmtpSink;
@@ -53,11 +33,8 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
     sink = await startSmtpSink();
     gazette = await startGazette(redis, sink);
     gazette.startWorkers();
-    const source = gazette.services.publication.sources[0];
-    if (!source) throw new Error('sample source missing');
-    const collected = await gazette.services.collector.collect(source);
-    expect(collected).toMatchObject({ new: 2, quarantined: 0 });
-    readerIds = await seedReaders(gazette);
+    readerIds = await seedSample(gazette);
+    expect(await gazette.services.briefings.count()).toBe(2);
   });
 
   afterAll(async () => {
@@ -156,7 +133,7 @@ describe('the whole pipeline on the sample briefings, over SMTP', () => {
     const again = await runEdition(gazette.services, 'korea-daily', new Date(AT.getTime() + 60_000));
     expect(again).toMatchObject({ status: 'dispatched', editionId: EDITION, planned: 'existing' });
     expect(sink.messages.length).toBe(before);
-    const collected = await gazette.services.collector.collect(sampleSource(gazette));
+    const collected = await gazette.services.collector.collect(gazette.services.publication.sources[0] as Source);
     expect(collected).toMatchObject({ new: 0, updated: 0, unchanged: 2 });
   });
 });
@@ -170,8 +147,7 @@ describe('delivery failures', () => {
     sink = await startSmtpSink();
     gazette = await startGazette(redis, sink);
     gazette.startWorkers();
-    await gazette.services.collector.collect(sampleSource(gazette));
-    await seedReaders(gazette);
+    await seedSample(gazette);
   });
 
   afterAll(async () => {

@@ -4,10 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planEdition } from '../../jobs/index.js';
-import { SAMPLE_READERS } from '../../src/cli/demo.js';
 import type { Container } from '../../src/container.js';
 import { type RunningCli, spawnCli } from '../support/cli.js';
-import { SAMPLE_PUBLICATION, startGazette, TEST_SECRET } from '../support/gazette.js';
+import { gazetteEnv, seedSample, startGazette } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
@@ -38,19 +37,7 @@ describe('gazette worker on SIGTERM', () => {
     sink = await startSmtpSink();
     // The container seeds data and reads state; it runs no workers: the child process does.
     gazette = await startGazette(redis, sink);
-    const s = gazette.services;
-    const source = s.publication.sources[0];
-    if (!source) throw new Error('sample source missing');
-    expect(await s.collector.collect(source)).toMatchObject({ new: 2, quarantined: 0 });
-    for (const r of SAMPLE_READERS) {
-      const reader = await s.readers.upsert(r.email, r.name);
-      await s.readers.setSubscription('korea-daily', reader.id, {
-        status: 'confirmed',
-        topics: r.topics,
-        consent: { source: 'test' },
-      });
-      readerIds.set(r.email, reader.id);
-    }
+    for (const [email, id] of await seedSample(gazette)) readerIds.set(email, id);
   });
 
   afterAll(async () => {
@@ -64,16 +51,7 @@ describe('gazette worker on SIGTERM', () => {
     sink.delay(1500);
     await gazette.services.producer.add(planEdition, { listId: 'korea-daily', at: AT });
 
-    worker = spawnCli(['worker'], {
-      GAZETTE_ENV: 'test',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      SECRET: TEST_SECRET,
-      GAZETTE_CONFIG: SAMPLE_PUBLICATION,
-      MAIL_TRANSPORT: `${sink.url}?ignoreTLS=true`,
-      PUBLIC_URL: 'https://news.example',
-      LOG_LEVEL: 'info',
-    });
+    worker = spawnCli(['worker'], gazetteEnv(redis, sink));
     const w = worker;
 
     // In flight: a reader is claimed in the ledger (`sending`) right before the SMTP send,
@@ -120,28 +98,14 @@ describe('gazette worker on SIGTERM in the middle of a large batch', () => {
   let gazette: Container;
   const workers: RunningCli[] = [];
   const emails = Array.from({ length: 12 }, (_, i) => `reader${i}@example.com`);
-  const env = () => ({
-    GAZETTE_ENV: 'test',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    SECRET: TEST_SECRET,
-    GAZETTE_CONFIG: SAMPLE_PUBLICATION,
-    MAIL_TRANSPORT: `${sink.url}?ignoreTLS=true`,
-    PUBLIC_URL: 'https://news.example',
-    LOG_LEVEL: 'info',
-  });
 
   beforeAll(async () => {
     sink = await startSmtpSink();
     gazette = await startGazette(redis, sink);
-    const s = gazette.services;
-    const source = s.publication.sources[0];
-    if (!source) throw new Error('sample source missing');
-    await s.collector.collect(source);
-    for (const email of emails) {
-      const reader = await s.readers.upsert(email, '');
-      await s.readers.setSubscription('korea-daily', reader.id, { status: 'confirmed', consent: { source: 'test' } });
-    }
+    await seedSample(
+      gazette,
+      emails.map((email) => ({ email, name: '', topics: [] })),
+    );
   });
 
   afterAll(async () => {
@@ -154,7 +118,7 @@ describe('gazette worker on SIGTERM in the middle of a large batch', () => {
   it('stops between readers, exits 0 at once, and a new worker sends the rest: everyone once', async () => {
     sink.delay(1500);
     await gazette.services.producer.add(planEdition, { listId: 'korea-daily', at: AT });
-    const first = spawnCli(['worker'], env());
+    const first = spawnCli(['worker'], gazetteEnv(redis, sink));
     workers.push(first);
     const sending = await until('readers claimed for sending', async () => {
       if (first.child.exitCode !== null) throw new Error(`worker exited early:\n${first.stderr()}`);
@@ -172,7 +136,7 @@ describe('gazette worker on SIGTERM in the middle of a large batch', () => {
     expect(Object.values(ledger).filter((v) => v.startsWith('dispatched '))).toHaveLength(sending);
 
     sink.delay(0);
-    workers.push(spawnCli(['worker'], env()));
+    workers.push(spawnCli(['worker'], gazetteEnv(redis, sink)));
     await sink.waitFor(emails.length, { timeoutMs: 25_000 });
     const status = await until(
       'the edition dispatched',

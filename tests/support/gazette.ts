@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SAMPLE_READERS } from '../../src/cli/demo.js';
 import { loadConfig } from '../../src/config.js';
 import { type Container, createContainer } from '../../src/container.js';
 import { createLogger } from '../../src/logger.js';
@@ -33,4 +34,43 @@ export async function startGazette(
   });
   const publication = await loadPublication(config.publicationFile);
   return createContainer(config, publication, createLogger(config.logLevel));
+}
+
+/** The environment of a `gazette` child process on the same Redis prefix and SMTP sink. */
+export function gazetteEnv(redis: TestRedis, sink: SmtpSink): Record<string, string> {
+  return {
+    GAZETTE_ENV: 'test',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    SECRET: TEST_SECRET,
+    GAZETTE_CONFIG: SAMPLE_PUBLICATION,
+    MAIL_TRANSPORT: `${sink.url}?ignoreTLS=true`,
+    PUBLIC_URL: 'https://news.example',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/**
+ * Collect the sample briefings and subscribe readers (default: the demo's sample readers) to
+ * the sample list, confirmed. Returns reader ids by address.
+ */
+export async function seedSample(
+  c: Container,
+  readers: ReadonlyArray<{ email: string; name: string; topics: string[] }> = SAMPLE_READERS,
+): Promise<Map<string, string>> {
+  const s = c.services;
+  const source = s.publication.sources[0];
+  if (!source) throw new Error('sample source missing');
+  await s.collector.collect(source);
+  const ids = new Map<string, string>();
+  for (const r of readers) {
+    const reader = await s.readers.upsert(r.email, r.name);
+    await s.readers.setSubscription('korea-daily', reader.id, {
+      status: 'confirmed',
+      topics: r.topics,
+      consent: { source: 'test' },
+    });
+    ids.set(r.email, reader.id);
+  }
+  return ids;
 }

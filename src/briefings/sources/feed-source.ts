@@ -1,8 +1,8 @@
 import type { CursorStore } from '../cursors.js';
 import { DocumentError } from '../errors.js';
 import { parseFeed } from '../feed.js';
-import { FetchError, safeFetch } from './fetch.js';
-import { type SourceEntry, SourceError, type SourceRun } from './source.js';
+import { safeFetch } from './fetch.js';
+import { fromFetchError, retryableStatus, type SourceEntry, SourceError, type SourceRun } from './source.js';
 
 export interface FeedSource {
   id: string;
@@ -15,17 +15,6 @@ export interface FeedSource {
 interface FeedCursor {
   etag?: string;
   lastModified?: string;
-}
-
-/** Fetch failures become SourceErrors: timeouts and network errors retry, the rest do not. */
-export function fromFetchError(err: unknown): never {
-  if (err instanceof FetchError) throw new SourceError(err.code, err.message, err.retryable, { cause: err });
-  throw err;
-}
-
-/** HTTP statuses worth retrying: the server may answer later. */
-export function retryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
 /**
@@ -47,7 +36,9 @@ export function feedRun(source: FeedSource, cursors: CursorStore): SourceRun {
       allowPrivate: source.allowPrivate,
       maxRedirects: 5,
     };
-    const res = await safeFetch(source.url, policy, { headers }).catch(fromFetchError);
+    const res = await safeFetch(source.url, policy, { headers }).catch((err) =>
+      fromFetchError(err, `feed ${source.url}`),
+    );
     if (res.status === 304) return;
     if (res.status < 200 || res.status >= 300) {
       throw new SourceError(

@@ -1,5 +1,6 @@
 import type { ParsedBriefing } from '../briefing.js';
 import type { DocumentError } from '../errors.js';
+import { FetchError } from './fetch.js';
 
 /** One thing a source yields: a parsed briefing, a document it could not read, or a publisher id no longer published. */
 export type SourceEntry =
@@ -27,4 +28,16 @@ export class SourceError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** A fetch failure as a SourceError (timeouts and network errors retry, the rest do not); anything else rethrown. */
+export function fromFetchError(err: unknown, context: string): never {
+  if (err instanceof FetchError)
+    throw new SourceError(err.code, `${context}: ${err.message}`, err.retryable, { cause: err });
+  throw err;
+}
+
+/** HTTP statuses worth retrying: the server may answer later. */
+export function retryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
 }

@@ -1,5 +1,5 @@
 import type { FetchResult } from './fetch.js';
-import { SourceError } from './source.js';
+import { retryableStatus, SourceError } from './source.js';
 import { isHtml, wpError } from './wordpress-posts.js';
 
 /** A page past the last one: the run ends there. */
@@ -55,7 +55,7 @@ export function judgeResponse(res: FetchResult, pageMayEnd: boolean): { json: un
         false,
       );
     default: {
-      const retryable = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
+      const retryable = retryableStatus(res.status);
       throw new SourceError(`HTTP_${res.status}`, what, retryable);
     }
   }

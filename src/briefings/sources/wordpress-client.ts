@@ -1,7 +1,7 @@
 import type { ParsedBriefing } from '../briefing.js';
 import { DocumentError } from '../errors.js';
-import { DEFAULT_FETCH_POLICY, FetchError, type FetchPolicy, type FetchResult, safeFetch } from './fetch.js';
-import { SourceError } from './source.js';
+import { DEFAULT_FETCH_POLICY, type FetchPolicy, type FetchResult, safeFetch } from './fetch.js';
+import { fromFetchError, SourceError } from './source.js';
 import { END, judgeResponse } from './wordpress-answers.js';
 import { apiLink, cursorTime, excerpt, isoSeconds, isRecord, looksOff, parse, postMeta } from './wordpress-posts.js';
 import { completeTerms, type Term } from './wordpress-terms.js';
@@ -51,7 +51,7 @@ export type WordPressEntry =
     }
   | { error: DocumentError; origin: string; excerpt: string };
 
-/** Stable SourceError codes raised here (besides the `FETCH_*` codes of {@link FetchError}). */
+/** Stable SourceError codes raised here (besides the `FETCH_*` codes of `FetchError`). */
 export type WordPressErrorCode =
   | 'WP_INVALID_PARAM'
   | 'WP_UNAUTHORIZED'
@@ -250,14 +250,9 @@ export class WordPressClient {
   }
 
   private async fetch(url: string): Promise<FetchResult> {
-    try {
-      return await safeFetch(url, this.policy, { headers: { accept: 'application/json' } });
-    } catch (err) {
-      if (err instanceof FetchError) {
-        throw new SourceError(err.code, `WordPress site ${this.base}: ${err.message}`, err.retryable, { cause: err });
-      }
-      throw err;
-    }
+    return safeFetch(url, this.policy, { headers: { accept: 'application/json' } }).catch((err: unknown) =>
+      fromFetchError(err, `WordPress site ${this.base}`),
+    );
   }
 
   /**
