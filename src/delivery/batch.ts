@@ -55,8 +55,10 @@ const PARALLEL = 5;
 /**
  * Sends one batch of an edition. Every reader is claimed in the ledger before the send and
  * settled after it, so a retried batch skips who was already sent. One reader's permanent
- * failure is recorded (5xx on the recipient: bounced and suppressed), not a failed batch;
- * a transient failure (4xx, connection) fails the batch so BullMQ retries it with backoff.
+ * failure is recorded (5xx on the recipient: bounced and suppressed), not a failed batch. A
+ * reader's 4xx defers only that reader: the others go out, then the batch fails so BullMQ
+ * retries it (for the deferred alone) with backoff. A lost connection or timeout stops the
+ * batch at once. On shutdown the batch stops between readers and is retried.
  */
 export class BatchSender {
   constructor(
