@@ -38,6 +38,12 @@ const envSchema = z
     DKIM_DOMAIN: z.string().min(1).optional(),
     DKIM_SELECTOR: z.string().min(1).optional(),
     DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    /** Attempts of a send batch before its readers count as pending (the edition then ends `incomplete`). */
+    SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** First retry delay of a send batch in ms; doubles each attempt. */
+    SEND_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(5_000),
+    /** Consecutive temporary SMTP failures across an edition after which it pauses itself. */
+    ERROR_BUDGET_TRANSIENT: z.coerce.number().int().min(1).default(50),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -81,6 +87,7 @@ export interface Config {
     dkim?: { domainName: string; keySelector: string; privateKeyFile: string };
   };
   workerConcurrency: number;
+  send: { attempts: number; backoffMs: number; transientBudget: number };
   logLevel: string;
 }
 
@@ -134,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
         : {}),
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    send: { attempts: e.SEND_ATTEMPTS, backoffMs: e.SEND_BACKOFF_MS, transientBudget: e.ERROR_BUDGET_TRANSIENT },
     logLevel: e.LOG_LEVEL,
   };
   return Object.freeze(config);

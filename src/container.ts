@@ -7,7 +7,7 @@ import { Quarantine } from './briefings/quarantine.js';
 import { BriefingStore } from './briefings/store.js';
 import type { Config } from './config.js';
 import { Audience } from './delivery/audience.js';
-import { BatchSender } from './delivery/batch.js';
+import { BatchSender, DEFAULT_BUDGET } from './delivery/batch.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { Ledger } from './delivery/ledger.js';
 import { createMailer } from './delivery/mailer.js';
@@ -70,7 +70,9 @@ export async function createContainer(config: Config, publication: Publication, 
   const tokens = new Tokens(config.secret);
   const templates = await loadTemplates();
   const mailer = await createMailer(config.mail.transport, config.mail.dkim);
-  const producer = new Producer(redis, config.redisPrefix);
+  const producer = new Producer(redis, config.redisPrefix, {
+    'send-batch': { attempts: config.send.attempts, backoff: { type: 'exponential', delay: config.send.backoffMs } },
+  });
   const renders = new Renders(redis, k, publication, templates, (e) => archiveUrl(config.publicUrl, e));
   const audience = new Audience(redis, k, readers, ledger);
   const dispatcher = new Dispatcher(
@@ -79,6 +81,7 @@ export async function createContainer(config: Config, publication: Publication, 
     audience,
     renders,
     flowFanOut(() => producer),
+    ledger,
     log,
   );
   const services: Services = {
@@ -111,6 +114,8 @@ export async function createContainer(config: Config, publication: Publication, 
       mailer,
       tokens,
       identity,
+      editions,
+      budget: { ...DEFAULT_BUDGET, consecutiveTransient: config.send.transientBudget },
       log,
       stopping: stopping.signal,
     }),

@@ -82,7 +82,7 @@ export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Pr
       `Readers on ${list.id}: ${SAMPLE_READERS.map((r) => `${r.name} (${r.topics.join(', ') || 'all topics'})`).join('; ')}`,
     );
 
-    const run = await runEdition(s, list.id, new Date(), (step) => say(`  … ${step}`));
+    const run = await runEdition(s, list.id, new Date());
     if (run.status === 'skipped') {
       say(`No edition to send: ${run.reason}.`);
       return;

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from '@commander-js/extra-typings';
+import { EditionStateError } from '../delivery/dispatcher.js';
+import type { EditionStatus } from '../editions/store.js';
+import type { Services } from '../services.js';
 import { boot, reportFailure, UsageError } from './boot.js';
 import { demo } from './demo.js';
 import { writePreview } from './preview.js';
-import { runEdition } from './run-edition.js';
+import { describeStatus, editionProgress } from './progress.js';
+import { followEdition, runEdition } from './run-edition.js';
 import { serve } from './serve.js';
 import { retryQuarantined, showQuarantine, showStatus } from './status.js';
 
@@ -72,18 +76,106 @@ program
 
 program
   .command('send')
-  .description("plan a list's edition for the latest scheduled slot now, send it, and wait until it is dispatched")
+  .description("plan a list's edition for the latest scheduled slot now, send it, and follow it until it is sent")
   .requiredOption('--list <id>', 'list id')
   .option('--at <iso-time>', 'plan the slot at this time instead of now')
+  .option('--resume', "re-drive the list's latest paused or incomplete edition instead (only its readers not yet sent)")
   .action(
-    withServices(async (c, opts: { list: string; at?: string }) => {
+    withServices(async (c, opts: { list: string; at?: string; resume?: boolean }) => {
       const at = opts.at ? new Date(opts.at) : new Date();
       if (Number.isNaN(at.getTime())) throw new UsageError(`--at: not a date: ${opts.at}`);
+      const s = c.services;
+      if (!s.publication.lists.some((l) => l.id === opts.list))
+        throw new UsageError(`--list: unknown list "${opts.list}"`);
       c.startWorkers();
-      const run = await runEdition(c.services, opts.list, at, (step) => process.stderr.write(`… ${step}\n`));
-      out(run.status === 'skipped' ? `nothing sent: ${run.reason}` : `${run.editionId}: ${JSON.stringify(run.result)}`);
+      const progress = editionProgress();
+      const leave = new AbortController();
+      const onSigint = () => leave.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        let editionId: string;
+        let result: EditionStatus;
+        if (opts.resume) {
+          editionId = await resumableEdition(s, opts.list);
+          const r = await s.dispatcher.resume(editionId);
+          if (r.status === 'resumed') process.stderr.write(`resuming ${editionId}: ${r.pending} reader(s) to send\n`);
+          result = await followEdition(s, editionId, progress.update, leave.signal);
+        } else {
+          const run = await runEdition(s, opts.list, at, progress.update, leave.signal);
+          if (run.status === 'skipped') {
+            progress.stop();
+            out(`nothing sent: ${run.reason}`);
+            return;
+          }
+          editionId = run.editionId;
+          result = run.result;
+        }
+        progress.stop();
+        if (leave.signal.aborted) {
+          out(`left ${editionId} running on the workers; follow it with: gazette editions show ${editionId}`);
+          return;
+        }
+        out(describeStatus(editionId, result));
+        if (result.state !== 'dispatched') process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
     }),
   );
+
+const editions = program.command('editions').description("follow, pause, resume or cancel a list's editions");
+
+editions
+  .command('show')
+  .description("an edition's state and counts")
+  .argument('<id>', 'edition id')
+  .option('--json', 'as JSON')
+  .action(
+    withServices(async ({ services: s }, id: string, opts: { json?: boolean }) => {
+      const status = await s.editions.status(id);
+      if (!status) throw new UsageError(`unknown edition "${id}" (see gazette status)`);
+      out(opts.json ? JSON.stringify({ id, ...status }) : describeStatus(id, status));
+    }),
+  );
+
+for (const [verb, what] of [
+  ['pause', 'stop sending between readers within seconds; it stays paused across restarts'],
+  ['resume', 'continue a paused or incomplete edition: only readers not yet sent are sent'],
+  ['cancel', 'stop for good: readers not yet sent are recorded as cancelled'],
+] as const) {
+  editions
+    .command(verb)
+    .description(what)
+    .argument('<id>', 'edition id')
+    .action(
+      withServices(async (c, id: string) => {
+        const d = c.services.dispatcher;
+        if (!(await c.services.editions.status(id)))
+          throw new UsageError(`unknown edition "${id}" (see gazette status)`);
+        try {
+          if (verb === 'pause') await d.pause(id);
+          else if (verb === 'cancel') await d.cancel(id);
+          else await d.resume(id);
+        } catch (err) {
+          if (err instanceof EditionStateError) throw new UsageError(err.message);
+          throw err;
+        }
+        const status = await c.services.editions.status(id);
+        out(status ? describeStatus(id, status) : id);
+        if (verb === 'resume') out('the workers send it now; follow it with: gazette editions show ' + id);
+      }),
+    );
+}
+
+/** The list's newest edition that is paused or incomplete. */
+async function resumableEdition(s: Services, listId: string): Promise<string> {
+  for (const id of await s.editions.recent(listId, 20)) {
+    const st = await s.editions.status(id);
+    if (st && (st.state === 'paused' || st.state === 'incomplete' || (await s.editions.control(id)) === 'paused'))
+      return id;
+  }
+  throw new UsageError(`--resume: list "${listId}" has no paused or incomplete edition`);
+}
 
 program
   .command('preview')

@@ -1,70 +1,69 @@
-import { type Job, QueueEvents } from 'bullmq';
-import { dispatchEdition, finishEdition, planEdition } from '../../jobs/index.js';
-import type { EditionStatus } from '../editions/store.js';
-import type { QueueName } from '../queue/define.js';
+import { QueueEvents } from 'bullmq';
+import { planEdition } from '../../jobs/index.js';
+import type { EditionState, EditionStatus } from '../editions/store.js';
 import type { Services } from '../services.js';
-import { createRedis, type Redis } from '../store/redis.js';
+import { createRedis } from '../store/redis.js';
 
 export type EditionRun =
   | { status: 'skipped'; reason: string }
-  | { status: 'dispatched'; editionId: string; planned: 'planned' | 'existing'; result: EditionStatus };
+  | { status: EditionState; editionId: string; planned: 'planned' | 'existing'; result: EditionStatus };
+
+/** States in which an edition waits for nobody: sending is over, or a person must act. */
+const SETTLED: ReadonlySet<EditionState> = new Set(['dispatched', 'incomplete', 'paused', 'cancelled']);
+
+/** How often a follower re-reads the edition's counts. */
+const POLL_MS = 500;
 
 /**
- * Trigger a list's edition for the slot at `at` through the queues and wait for it to finish:
- * plan-edition → dispatch-edition → send batches → finish-edition. Some worker (this process
- * or another) must be running the queues.
+ * Trigger a list's edition for the slot at `at` through the queues and follow it until it
+ * settles (dispatched, incomplete, paused or cancelled), however long that takes. Some worker
+ * (this process or another) must be running the queues.
  */
 export async function runEdition(
   s: Services,
   listId: string,
   at: Date,
-  onStep: (step: string) => void = () => {},
-  timeoutMs = 120_000,
+  onProgress: (status: EditionStatus) => void = () => {},
+  signal?: AbortSignal,
 ): Promise<EditionRun> {
-  const events = new Map<QueueName, QueueEvents>();
-  const connections: Redis[] = [];
-  const eventsFor = async (queue: QueueName) => {
-    let qe = events.get(queue);
-    if (!qe) {
-      const connection = createRedis(s.config.redisUrl, 'worker');
-      connections.push(connection);
-      qe = new QueueEvents(queue, { connection, prefix: s.config.redisPrefix });
-      qe.on('error', () => {});
-      await qe.waitUntilReady();
-      events.set(queue, qe);
-    }
-    return qe;
-  };
-  const finished = async (queue: QueueName, job: Job | undefined, what: string) => {
-    if (!job) throw new Error(`${what}: job not found`);
-    return job.waitUntilFinished(await eventsFor(queue), timeoutMs);
-  };
+  const connection = createRedis(s.config.redisUrl, 'worker');
+  const events = new QueueEvents('editions', { connection, prefix: s.config.redisPrefix });
+  events.on('error', () => {});
   try {
-    await eventsFor('editions');
+    await events.waitUntilReady();
     const plan = await s.producer.add(planEdition, { listId, at: at.toISOString() });
-    onStep(`planning ${listId} for ${at.toISOString()}`);
-    const planned = (await finished('editions', plan, 'plan-edition')) as {
+    // Planning reads briefings and writes one key: minutes would mean no worker is running.
+    const planned = (await plan.waitUntilFinished(events, 10 * 60_000)) as {
       status: string;
       editionId: string;
       reason?: string;
     };
     if (planned.status === 'skipped') return { status: 'skipped', reason: planned.reason ?? 'nothing to send' };
-    onStep(`edition ${planned.editionId} ${planned.status}; rendering and fanning out`);
-    const dispatchId = dispatchEdition.jobId({ editionId: planned.editionId });
-    await finished('editions', await s.producer.queue('editions').getJob(dispatchId), 'dispatch-edition');
-    onStep('sending');
-    const finishId = finishEdition.jobId({ editionId: planned.editionId });
-    await finished('editions', await s.producer.queue('editions').getJob(finishId), 'finish-edition');
-    const result = await s.editions.status(planned.editionId);
-    if (!result) throw new Error(`edition ${planned.editionId} has no status`);
+    const result = await followEdition(s, planned.editionId, onProgress, signal);
     return {
-      status: 'dispatched',
+      status: result.state,
       editionId: planned.editionId,
       planned: planned.status as 'planned' | 'existing',
       result,
     };
   } finally {
-    await Promise.all([...events.values()].map((qe) => qe.close()));
-    await Promise.all(connections.map((c) => c.quit()));
+    await events.close();
+    await connection.quit().catch(() => connection.disconnect());
+  }
+}
+
+/** Wait until the edition settles, reporting its counts as they change. Returns early (unsettled) when `signal` aborts. */
+export async function followEdition(
+  s: Services,
+  editionId: string,
+  onProgress: (status: EditionStatus) => void = () => {},
+  signal?: AbortSignal,
+): Promise<EditionStatus> {
+  for (;;) {
+    const status = await s.editions.status(editionId);
+    if (!status) throw new Error(`edition ${editionId} has no status`);
+    onProgress(status);
+    if (SETTLED.has(status.state) || signal?.aborted) return status;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }

@@ -1,3 +1,4 @@
+import type { EditionControl, EditionStore } from '../editions/store.js';
 import type { Logger } from '../logger.js';
 import type { ReaderStore } from '../subscriptions/readers.js';
 import type { Tokens } from '../subscriptions/tokens.js';
@@ -18,6 +19,8 @@ export interface BatchReport {
   alreadyDone: number;
   /** Readers whose server answered 4xx: tried again with the batch's next attempt. */
   deferred: number;
+  /** Set when the batch stopped early because its edition was paused or cancelled. */
+  stopped?: 'paused' | 'cancelled';
 }
 
 /** Some readers got a temporary (4xx) answer: the batch is retried for them alone. */
@@ -52,6 +55,21 @@ export class BatchBusyError extends Error {
 /** Sends in flight at once within a batch (matches the SMTP pool's connections). */
 const PARALLEL = 5;
 
+/** How long a batch trusts its last reading of the edition's pause/cancel control. */
+const CONTROL_TTL_MS = 1_000;
+
+/** The error budget: past it the edition pauses itself instead of hammering a failing server. */
+export interface ErrorBudget {
+  /** Consecutive temporary failures (4xx or no answer) across the edition. @defaultValue 50 */
+  consecutiveTransient: number;
+  /** Share of hard bounces among the first {@link bounceWindow} attempted readers. @defaultValue 0.05 */
+  bounceRate: number;
+  /** @defaultValue 1000 */
+  bounceWindow: number;
+}
+
+export const DEFAULT_BUDGET: ErrorBudget = { consecutiveTransient: 50, bounceRate: 0.05, bounceWindow: 1000 };
+
 /**
  * Sends one batch of an edition. Every reader is claimed in the ledger before the send and
  * settled after it, so a retried batch skips who was already sent. One reader's permanent
@@ -72,6 +90,8 @@ export class BatchSender {
       mailer: Mailer;
       tokens: Tokens;
       identity: Identity;
+      editions: EditionStore;
+      budget?: ErrorBudget;
       log: Logger;
       /** Aborted at shutdown: no new reader is started; sends in flight finish and settle. */
       stopping?: AbortSignal;
@@ -92,9 +112,18 @@ export class BatchSender {
     const loaded = new Map((await this.deps.readers.loadMany(list.id, ids)).map((r) => [r.reader.id, r]));
     const suppressed = await this.deps.suppression.suppressed([...loaded.values()].map((r) => r.reader.email));
     let lastDeferral: MailError | null = null;
+    const control = this.controlReader(editionId);
+    const halt = new AbortController();
+    this.deps.stopping?.addEventListener('abort', () => halt.abort(), { once: true });
 
     const sendOne = async (entry: AudienceEntry): Promise<void> => {
       const { ledger } = this.deps;
+      const c = await control();
+      if (c !== 'run') {
+        report.stopped = c;
+        halt.abort();
+        return;
+      }
       const claim = await ledger.claim(editionId, entry.readerId);
       if (!claim.claimed) {
         if (claim.state === 'busy') throw new BatchBusyError(editionId, entry.readerId);
@@ -129,16 +158,22 @@ export class BatchSender {
         report.dispatched += 1;
       } catch (err) {
         if (!(err instanceof MailError)) throw err;
-        if (err.permanent) {
-          await this.settlePermanent(editionId, list.id, found.reader.id, found.reader.email, err, report);
-        } else if (err.responseCode !== undefined && !finalAttempt) {
+        await this.judge(err, { editionId, listId: list.id, readerId: found.reader.id, email: found.reader.email });
+        if (err.verdict === 'hard-bounce') report.bounced += 1;
+        else if (err.verdict === 'reader-rejected') report.failed += 1;
+        else if (err.verdict === 'edition-blocked') {
+          // The sender or the session was refused: nothing is this reader's fault. Stop here.
+          await ledger.release(editionId, entry.readerId, claim.token);
+          report.stopped = 'paused';
+          halt.abort();
+        } else if (err.verdict === 'transient' && !finalAttempt) {
           // A 4xx for this reader (greylisting, mailbox full): the others still go out; this one
           // is tried again with the batch's next attempt.
           await ledger.release(editionId, entry.readerId, claim.token);
           report.deferred += 1;
           lastDeferral = err;
-        } else if (err.responseCode !== undefined) {
-          await ledger.settle(editionId, entry.readerId, 'failed', `${err.responseCode} ${err.code} after retries`);
+        } else if (err.verdict === 'transient') {
+          await ledger.settle(editionId, entry.readerId, 'failed', `${err.detail} after retries`);
           report.failed += 1;
         } else {
           // No answer at all (connection lost, timeout): the server, not the reader. Stop the batch.
@@ -148,7 +183,15 @@ export class BatchSender {
       }
     };
 
-    await runLimited(entries, PARALLEL, sendOne, this.deps.stopping);
+    await runLimited(entries, PARALLEL, sendOne, halt.signal);
+    if (report.dispatched > 0) await this.deps.editions.transientStreak(editionId, false);
+    if (report.stopped) {
+      this.deps.log.info(
+        { event: 'batch.stopped', editionId, batch, ...report },
+        `batch stopped: edition ${report.stopped}`,
+      );
+      return report;
+    }
     if (
       this.deps.stopping?.aborted &&
       report.dispatched + report.skipped + report.bounced + report.failed + report.alreadyDone + report.deferred <
@@ -161,28 +204,66 @@ export class BatchSender {
     return report;
   }
 
-  private async settlePermanent(
-    editionId: string,
-    listId: string,
-    readerId: string,
-    email: string,
+  /** Re-reads the edition's pause/cancel control at most once a second. */
+  private controlReader(editionId: string): () => Promise<EditionControl> {
+    let value: EditionControl = 'run';
+    let readAt = 0;
+    return async () => {
+      if (Date.now() - readAt > CONTROL_TTL_MS) {
+        value = await this.deps.editions.control(editionId);
+        readAt = Date.now();
+      }
+      return value;
+    };
+  }
+
+  /** Record what a failed send means: for the reader (ledger, suppression) and for the edition (budget, pause). */
+  private async judge(
     err: MailError,
-    report: BatchReport,
+    r: { editionId: string; listId: string; readerId: string; email: string },
   ): Promise<void> {
-    const detail = `${err.responseCode ?? ''} ${err.code}`.trim();
-    if (err.recipientRejected) {
-      await this.deps.ledger.settle(editionId, readerId, 'bounced', detail);
-      await this.deps.suppression.add(email, `hard bounce ${detail}`);
-      await this.deps.readers.setSubscription(listId, readerId, { status: 'bounced', consent: { source: 'bounce' } });
-      report.bounced += 1;
-    } else {
-      await this.deps.ledger.settle(editionId, readerId, 'failed', detail);
-      report.failed += 1;
+    const { ledger, editions, log } = this.deps;
+    const budget = this.deps.budget ?? DEFAULT_BUDGET;
+    const fields = { editionId: r.editionId, readerId: r.readerId, code: err.code, responseCode: err.responseCode };
+    switch (err.verdict) {
+      case 'hard-bounce': {
+        await ledger.settle(r.editionId, r.readerId, 'bounced', err.detail);
+        await this.deps.suppression.add(r.email, `hard bounce ${err.detail}`);
+        await this.deps.readers.setSubscription(r.listId, r.readerId, {
+          status: 'bounced',
+          consent: { source: 'bounce' },
+        });
+        log.warn({ event: 'reader.bounced', ...fields, detail: err.detail }, 'hard bounce');
+        const s = await editions.status(r.editionId);
+        const attempted = s ? s.dispatched + s.bounced + s.failed : 0;
+        if (s && attempted <= budget.bounceWindow && s.bounced > budget.bounceRate * budget.bounceWindow) {
+          await this.pause(
+            r.editionId,
+            `bounce rate over ${budget.bounceRate * 100}% of the first ${budget.bounceWindow} readers`,
+          );
+        }
+        return;
+      }
+      case 'reader-rejected':
+        await ledger.settle(r.editionId, r.readerId, 'failed', err.detail);
+        log.warn({ event: 'reader.rejected', ...fields, detail: err.detail }, 'refused for this reader');
+        return;
+      case 'edition-blocked':
+        await this.pause(r.editionId, `the SMTP server refused the sender or the session: ${err.detail}`);
+        return;
+      default: {
+        const streak = await editions.transientStreak(r.editionId, true);
+        if (streak >= budget.consecutiveTransient) {
+          await this.pause(r.editionId, `${streak} consecutive temporary failures (last: ${err.detail})`);
+        }
+      }
     }
-    this.deps.log.warn(
-      { event: 'reader.send-failed', editionId, readerId, code: err.code, responseCode: err.responseCode },
-      'permanent failure',
-    );
+  }
+
+  private async pause(editionId: string, reason: string): Promise<void> {
+    if (await this.deps.editions.pause(editionId, reason)) {
+      this.deps.log.error({ event: 'edition.paused', editionId, reason }, `edition paused: ${reason}`);
+    }
   }
 }
 

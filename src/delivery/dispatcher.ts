@@ -3,12 +3,22 @@ import type { EditionStatus, EditionStore } from '../editions/store.js';
 import type { Logger } from '../logger.js';
 import { findList, type List, type Publication } from '../publication.js';
 import type { Audience } from './audience.js';
+import type { Ledger } from './ledger.js';
 import type { Renders } from './renders.js';
 
-/** The queue side of fan-out: a parent job per edition with `batches` send-batch children. */
+/** The queue side of fan-out: a parent job per edition and run with one send-batch child per batch index. */
 export interface FanOut {
-  addBatches(editionId: string, batches: number): Promise<void>;
+  addBatches(editionId: string, batches: readonly number[], run?: number): Promise<void>;
 }
+
+/** The edition cannot do what was asked in its current state. */
+export class EditionStateError extends Error {
+  readonly code = 'EDITION_STATE';
+}
+
+export type ResumeOutcome =
+  | { status: 'resumed'; run: number; pending: number; batches: number }
+  | { status: 'dispatched' };
 
 export class UnknownEditionError extends Error {
   readonly code = 'EDITION_UNKNOWN';
@@ -33,6 +43,7 @@ export class Dispatcher {
     private readonly audience: Audience,
     private readonly renders: Renders,
     private readonly fanOut: FanOut,
+    private readonly ledger: Ledger,
     private readonly log: Logger,
   ) {}
 
@@ -47,14 +58,19 @@ export class Dispatcher {
   async dispatch(editionId: string): Promise<DispatchOutcome> {
     const { edition, list } = await this.load(editionId);
     const status = await this.editions.status(editionId);
-    if (status?.state === 'dispatched') return { status: 'skipped', reason: 'edition already dispatched' };
+    if (status && status.state !== 'planned' && status.state !== 'dispatching') {
+      return { status: 'skipped', reason: `edition already ${status.state}` };
+    }
     await this.editions.setState(editionId, 'dispatching');
     const { size, topicSets } = await this.audience.freeze(edition, list);
     let renders = 0;
     for (const topics of topicSets) if (await this.renders.ensure(edition, list, topics)) renders += 1;
     await this.editions.recordAudience(editionId, size, list.batchSize);
     const batches = Math.ceil(size / ((await this.editions.batchSize(editionId)) ?? list.batchSize));
-    await this.fanOut.addBatches(editionId, batches);
+    await this.fanOut.addBatches(
+      editionId,
+      Array.from({ length: batches }, (_, i) => i),
+    );
     this.log.info({ event: 'edition.fanned-out', editionId, audience: size, batches, renders }, 'edition fanned out');
     return { status: 'fanned-out', audience: size, batches, renders };
   }
@@ -64,12 +80,115 @@ export class Dispatcher {
     return this.editions.batchSize(editionId);
   }
 
-  /** Called when every batch has finished: the edition is dispatched. */
-  async finish(editionId: string): Promise<EditionStatus> {
-    await this.editions.setState(editionId, 'dispatched');
-    const status = await this.editions.status(editionId);
-    if (!status) throw new UnknownEditionError(editionId);
-    this.log.info({ event: 'edition.dispatched', editionId, ...status }, 'edition dispatched');
+  /**
+   * Called when every batch of a run has finished (or failed for good). Counts the ledger: the
+   * edition is `dispatched` only when every reader of its audience is in a final state; else it
+   * is `incomplete` (or stays `paused`), with the number still pending. A finish of a run that a
+   * resume has since replaced changes nothing.
+   */
+  async finish(editionId: string, run = 0): Promise<EditionStatus> {
+    const before = await this.editions.status(editionId);
+    if (!before) throw new UnknownEditionError(editionId);
+    if (before.run > run) return before;
+    const control = await this.editions.control(editionId);
+    if (control === 'cancelled') await this.settleCancelled(editionId);
+    const { pending } = await this.pending(editionId);
+    const state =
+      control === 'cancelled'
+        ? 'cancelled'
+        : pending === 0
+          ? 'dispatched'
+          : control === 'paused'
+            ? 'paused'
+            : 'incomplete';
+    await this.editions.recordEnd(editionId, state, pending);
+    const status = (await this.editions.status(editionId)) as EditionStatus;
+    const event = `edition.${state}`;
+    if (state === 'dispatched' || state === 'cancelled') this.log.info({ event, editionId, ...status }, event);
+    else this.log.warn({ event, editionId, ...status }, `edition ${state}: ${pending} reader(s) not sent`);
     return status;
+  }
+
+  /** Readers of the frozen audience in no final state, and the batch indices holding them. */
+  async pending(editionId: string): Promise<{ pending: number; batches: number[] }> {
+    const size = (await this.editions.batchSize(editionId)) ?? 100;
+    const total = (await this.editions.status(editionId))?.audience ?? 0;
+    let pending = 0;
+    const batches: number[] = [];
+    for (let b = 0; b * size < total; b++) {
+      const entries = await this.audience.range(editionId, b * size, size);
+      const lines = await this.ledger.entries(
+        editionId,
+        entries.map((e) => e.readerId),
+      );
+      const open = lines.filter((l) => !l || l.startsWith('sending')).length;
+      if (open > 0) batches.push(b);
+      pending += open;
+    }
+    return { pending, batches };
+  }
+
+  /** Pause a running edition: its batches stop between readers within seconds. */
+  async pause(editionId: string, reason = 'paused by an operator'): Promise<EditionStatus> {
+    await this.load(editionId);
+    if (!(await this.editions.pause(editionId, reason))) {
+      throw new EditionStateError(
+        `edition ${editionId} is not running (${(await this.editions.status(editionId))?.state})`,
+      );
+    }
+    this.log.warn({ event: 'edition.paused', editionId, reason }, `edition paused: ${reason}`);
+    return (await this.editions.status(editionId)) as EditionStatus;
+  }
+
+  /** Continue a paused or incomplete edition: a new run re-drives exactly the readers not yet final. */
+  async resume(editionId: string): Promise<ResumeOutcome> {
+    await this.load(editionId);
+    const status = await this.editions.status(editionId);
+    const paused = (await this.editions.control(editionId)) === 'paused';
+    if (!status || !(paused || status.state === 'incomplete')) {
+      throw new EditionStateError(
+        `edition ${editionId} is ${status?.state ?? 'unknown'}: only a paused or incomplete edition can be resumed`,
+      );
+    }
+    const run = await this.editions.startRun(editionId);
+    const { pending, batches } = await this.pending(editionId);
+    if (batches.length === 0) {
+      await this.editions.recordEnd(editionId, 'dispatched', 0);
+      return { status: 'dispatched' };
+    }
+    await this.fanOut.addBatches(editionId, batches, run);
+    this.log.info({ event: 'edition.resumed', editionId, run, pending, batches: batches.length }, 'edition resumed');
+    return { status: 'resumed', run, pending, batches: batches.length };
+  }
+
+  /** Stop an edition for good: readers not yet sent are settled `cancelled`. */
+  async cancel(editionId: string): Promise<EditionStatus> {
+    await this.load(editionId);
+    const status = await this.editions.status(editionId);
+    if (!status || status.state === 'dispatched' || status.state === 'cancelled') {
+      throw new EditionStateError(`edition ${editionId} is ${status?.state ?? 'unknown'}: nothing to cancel`);
+    }
+    const running = status.state === 'dispatching' && (await this.editions.control(editionId)) === 'run';
+    await this.editions.startRun(editionId, 'cancelled');
+    // A running edition's batches stop within a second; its finish job settles the rest.
+    if (!running) {
+      await this.settleCancelled(editionId);
+      await this.editions.recordEnd(editionId, 'cancelled', 0);
+    }
+    this.log.warn({ event: 'edition.cancelled', editionId }, 'edition cancelled');
+    return (await this.editions.status(editionId)) as EditionStatus;
+  }
+
+  private async settleCancelled(editionId: string): Promise<void> {
+    const size = (await this.editions.batchSize(editionId)) ?? 100;
+    const total = (await this.editions.status(editionId))?.audience ?? 0;
+    for (let start = 0; start < total; start += size) {
+      const ids = (await this.audience.range(editionId, start, size)).map((e) => e.readerId);
+      const lines = await this.ledger.entries(editionId, ids);
+      for (const [i, line] of lines.entries()) {
+        if (!line || line.startsWith('sending'))
+          await this.ledger.settle(editionId, ids[i] as string, 'cancelled', 'edition cancelled');
+      }
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { Keys } from '../store/keys.js';
 import type { Redis } from '../store/redis.js';
 
 /** Final states: a reader in one of these is never sent this edition again. */
-export type FinalState = 'dispatched' | 'skipped' | 'failed' | 'bounced';
+export type FinalState = 'dispatched' | 'skipped' | 'failed' | 'bounced' | 'cancelled';
 
 export type ClaimResult =
   | { claimed: true; token: string; retry: boolean }
@@ -18,17 +18,23 @@ export type ClaimResult =
 export const STALE_CLAIM_MS = 120_000;
 
 // Claims read `sending <token> <epoch ms>`; final entries `<state> <iso time> [detail]`.
+// Times come from Redis (TIME), never from a worker's clock: a skewed worker cannot take over
+// a live claim. A claim carrying this call's own token is this call's (ioredis re-sends a
+// script that went unanswered when the connection dropped): it is claimed, not busy.
 const CLAIM = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 local outcome = 'new'
 if cur then
   local state = string.match(cur, '^[a-z]+')
   if state ~= 'sending' then return state end
-  local at = tonumber(string.match(cur, '^sending %S+ (%d+)'))
-  if at and tonumber(ARGV[3]) - at < tonumber(ARGV[4]) then return 'busy' end
+  local token, at = string.match(cur, '^sending (%S+) (%d+)')
+  if token == ARGV[2] then return 'new' end
+  if at and now - tonumber(at) < tonumber(ARGV[3]) then return 'busy' end
   outcome = 'retry'
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'sending ' .. ARGV[2] .. ' ' .. ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], 'sending ' .. ARGV[2] .. ' ' .. now)
 return outcome
 `;
 
@@ -61,19 +67,13 @@ export class Ledger {
   constructor(
     private readonly redis: Redis,
     private readonly k: Keys,
+    /** How old (by Redis's clock) a claim must be to count as left by a dead worker. */
+    private readonly staleMs = STALE_CLAIM_MS,
   ) {}
 
-  async claim(editionId: string, readerId: string, now = Date.now()): Promise<ClaimResult> {
-    const token = randomBytes(6).toString('base64url');
-    const r = (await this.redis.eval(
-      CLAIM,
-      1,
-      this.k.ledger(editionId),
-      readerId,
-      token,
-      now,
-      STALE_CLAIM_MS,
-    )) as string;
+  /** @param token - a claim's identity; a repeated call with the same token is the same claim. */
+  async claim(editionId: string, readerId: string, token = randomBytes(6).toString('base64url')): Promise<ClaimResult> {
+    const r = (await this.redis.eval(CLAIM, 1, this.k.ledger(editionId), readerId, token, this.staleMs)) as string;
     if (r === 'new' || r === 'retry') return { claimed: true, token, retry: r === 'retry' };
     return { claimed: false, state: r as FinalState | 'busy' };
   }
@@ -96,6 +96,12 @@ export class Ledger {
       state,
     );
     return r === 1;
+  }
+
+  /** Ledger lines of `readerIds`, in order (null: never claimed). */
+  async entries(editionId: string, readerIds: readonly string[]): Promise<Array<string | null>> {
+    if (readerIds.length === 0) return [];
+    return this.redis.hmget(this.k.ledger(editionId), ...readerIds);
   }
 
   /** The recorded line for a reader, or null. */

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { MailTransportSetting } from '../config.js';
+import { enhancedCode, type SmtpStage, stageOf, type Verdict, verdict } from './verdicts.js';
 
 /**
  * The only file that imports nodemailer. One pooled transport per worker process: SMTP
@@ -31,17 +32,24 @@ export interface SendReceipt {
   response: string;
 }
 
-/** A failed send, classified: `permanent` (5xx) are never retried; the rest are transient. */
+/** A failed send, with its {@link Verdict}: who is at fault, and whether a retry can help. */
 export class MailError extends Error {
   constructor(
     message: string,
     readonly code: string,
-    readonly permanent: boolean,
-    /** The server refused the recipient itself (5xx at RCPT TO): a hard bounce. */
-    readonly recipientRejected: boolean,
+    readonly verdict: Verdict,
+    readonly stage: SmtpStage,
     readonly responseCode?: number,
+    readonly enhancedCode?: string,
   ) {
     super(message);
+  }
+
+  /** Short, address-free detail for the ledger and logs: `550 5.1.1 rcpt`. */
+  get detail(): string {
+    return [this.responseCode, this.enhancedCode, this.stage === 'none' ? this.code : this.stage]
+      .filter(Boolean)
+      .join(' ');
   }
 }
 
@@ -76,15 +84,28 @@ function toMailOptions(m: OutgoingMessage): SendMailOptions {
   };
 }
 
-function classify(err: unknown): MailError {
-  const e = err as { message?: string; code?: string; responseCode?: number; command?: string };
+export function classify(err: unknown): MailError {
+  const e = err as { code?: string; responseCode?: number; command?: string; response?: string };
   const code = e.code ?? 'EUNKNOWN';
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const permanent = responseCode !== undefined && responseCode >= 500 && responseCode < 600;
-  const recipientRejected = permanent && (code === 'EENVELOPE' || e.command === 'RCPT TO');
+  const stage = stageOf(e.command);
+  const enhanced = enhancedCode(e.response);
+  // An address nodemailer itself refuses (no server involved) is this reader's fault alone.
+  const v: Verdict =
+    code === 'EENVELOPE' && e.command === 'API'
+      ? 'reader-rejected'
+      : code === 'EAUTH' && responseCode === undefined
+        ? 'edition-blocked'
+        : verdict({
+            stage,
+            ...(responseCode !== undefined ? { code: responseCode } : {}),
+            ...(enhanced ? { enhanced } : {}),
+          });
   // The server's own text often quotes the recipient's address: keep it out of messages, which end up in logs and job data.
-  const what = `SMTP ${e.command ?? 'send'} failed: ${responseCode ?? ''} ${code}`.replace(/\s+/g, ' ').trim();
-  return new MailError(what, code, permanent, recipientRejected, responseCode);
+  const what = `SMTP ${e.command ?? 'send'} failed: ${responseCode ?? ''} ${enhanced ?? ''} ${code}`
+    .replace(/\s+/g, ' ')
+    .trim();
+  return new MailError(what, code, v, stage, responseCode, enhanced);
 }
 
 export async function createMailer(setting: MailTransportSetting, dkim?: DkimSetting): Promise<Mailer> {

@@ -2,7 +2,15 @@ import type { Keys } from '../store/keys.js';
 import type { Redis } from '../store/redis.js';
 import type { Edition } from './edition.js';
 
-export type EditionState = 'planned' | 'dispatching' | 'dispatched';
+/**
+ * `dispatched`: every reader of the audience is in a final state. `incomplete`: the edition's
+ * batches ended with readers in no final state (`pending` says how many; `send --resume`
+ * re-drives them). `paused`: stopped by a person or by the error budget (`pausedReason`).
+ */
+export type EditionState = 'planned' | 'dispatching' | 'dispatched' | 'incomplete' | 'paused' | 'cancelled';
+
+/** What a running batch must obey: checked between readers. */
+export type EditionControl = 'run' | 'paused' | 'cancelled';
 
 export interface EditionStatus {
   state: EditionState;
@@ -11,8 +19,15 @@ export interface EditionStatus {
   skipped: number;
   failed: number;
   bounced: number;
+  cancelled: number;
+  /** Readers of the audience in no final state when the edition last finished a run. */
+  pending: number;
   /** MJML compilations: one per topic set. */
   renders: number;
+  /** Why the edition is paused (a person, or the error budget). */
+  pausedReason?: string;
+  /** Send runs: the first fan-out is run 0, each resume adds one. */
+  run: number;
 }
 
 /**
@@ -71,6 +86,64 @@ export class EditionStore {
     await this.redis.hset(this.k.editionStatus(id), 'state', state);
   }
 
+  /**
+   * Pause a running edition (batches stop between readers). Returns false when the edition is
+   * not running or not pausable (already dispatched or cancelled). Survives restarts: it is in Redis.
+   */
+  async pause(id: string, reason: string): Promise<boolean> {
+    const r = await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], 'state')
+       if (not s) or s == 'dispatched' or s == 'cancelled' then return 0 end
+       if redis.call('HGET', KEYS[1], 'control') == 'paused' then return 1 end
+       redis.call('HSET', KEYS[1], 'control', 'paused', 'pausedReason', ARGV[1])
+       if s ~= 'dispatching' then redis.call('HSET', KEYS[1], 'state', 'paused') end
+       return 1`,
+      1,
+      this.k.editionStatus(id),
+      reason,
+    );
+    return r === 1;
+  }
+
+  /** Clear a pause (or mark a cancel) and start a new send run; returns the run number. */
+  async startRun(id: string, control: EditionControl = 'run'): Promise<number> {
+    const [, , , run] = ((await this.redis
+      .multi()
+      .hset(
+        this.k.editionStatus(id),
+        'control',
+        control,
+        'state',
+        control === 'cancelled' ? 'cancelled' : 'dispatching',
+      )
+      .hdel(this.k.editionStatus(id), 'pausedReason')
+      .hset(this.k.editionStatus(id), 'consecutiveTransient', 0)
+      .hincrby(this.k.editionStatus(id), 'run', 1)
+      .exec()) ?? []) as Array<[Error | null, unknown]>;
+    return Number(run?.[1] ?? 0);
+  }
+
+  async control(id: string): Promise<EditionControl> {
+    return ((await this.redis.hget(this.k.editionStatus(id), 'control')) as EditionControl | null) ?? 'run';
+  }
+
+  /** Record how a run ended: its state and the readers still pending. */
+  async recordEnd(id: string, state: EditionState, pending: number): Promise<void> {
+    await this.redis.hset(this.k.editionStatus(id), 'state', state, 'pending', pending);
+  }
+
+  /**
+   * Count one temporary failure (or a success, which resets the streak); returns the streak.
+   * The error budget pauses an edition whose streak passes a limit.
+   */
+  async transientStreak(id: string, failed: boolean): Promise<number> {
+    if (!failed) {
+      await this.redis.hset(this.k.editionStatus(id), 'consecutiveTransient', 0);
+      return 0;
+    }
+    return this.redis.hincrby(this.k.editionStatus(id), 'consecutiveTransient', 1);
+  }
+
   /** Audience size, and the batch size fixed at fan-out (HSETNX: a re-run keeps the first). */
   async recordAudience(id: string, size: number, batchSize: number): Promise<void> {
     await this.redis
@@ -96,7 +169,11 @@ export class EditionStore {
       skipped: n('skipped'),
       failed: n('failed'),
       bounced: n('bounced'),
+      cancelled: n('cancelled'),
+      pending: n('pending'),
       renders: n('renders'),
+      run: n('run'),
+      ...(h.pausedReason ? { pausedReason: h.pausedReason } : {}),
     };
   }
 }

@@ -13,7 +13,18 @@ export interface JobContext {
    * BullMQ job id, attempts made before this one, and when the job was due: for a scheduled
    * job, its slot (its creation time plus its delay), not the worker's clock.
    */
-  job: { id: string; attempt: number; dueAt: Date };
+  job: {
+    id: string;
+    attempt: number;
+    /** Attempts allowed in all (the job's `attempts` option). */
+    attempts: number;
+    dueAt: Date;
+    /**
+     * Run the job again after `ms` without using up an attempt (shutdown, a busy reader):
+     * throws BullMQ's DelayedError, so call it last.
+     */
+    retryLater(ms: number): Promise<never>;
+  };
 }
 
 /**
@@ -47,5 +58,11 @@ export function jobId(kind: string, ...parts: Array<string | number>): string {
 /** Kept long enough to see what happened; re-adding after removal is safe (handlers are idempotent). */
 export const KEEP = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
+
+/** Send batches are many: completed ones are trimmed sooner (the ledger is the record). */
+export const KEEP_FEW = {
+  removeOnComplete: { age: 24 * 3600, count: 1_000 },
   removeOnFail: { age: 30 * 24 * 3600 },
 } as const;

@@ -1,4 +1,4 @@
-import { FlowProducer, type Job, Queue } from 'bullmq';
+import { FlowProducer, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from '../store/redis.js';
 import { type JobDefinition, QUEUES, type QueueName } from './define.js';
 
@@ -15,7 +15,12 @@ export class Producer {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly flows: FlowProducer;
 
-  constructor(connection: Redis, prefix: string) {
+  /** @param overrides - job options by job name that replace the definition's (set from config). */
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly overrides: Record<string, JobsOptions> = {},
+  ) {
     for (const name of QUEUES) {
       const queue = new Queue(name, { connection, prefix });
       queue.on('error', () => {}); // connection errors surface on the shared client's own listener
@@ -31,7 +36,7 @@ export class Producer {
 
   async add<D extends JobDefinition>(def: D, payload: Parameters<D['jobId']>[0]): Promise<Job> {
     const data = def.payload.parse(payload);
-    return this.queue(def.queue).add(def.name, data, { ...def.options, jobId: def.jobId(data) });
+    return this.queue(def.queue).add(def.name, data, { ...this.options(def), jobId: def.jobId(data) });
   }
 
   /** A parent job that runs after all its children have completed (BullMQ flow). */
@@ -42,14 +47,18 @@ export class Producer {
       name: parent.def.name,
       queueName: parent.def.queue,
       data: parent.def.payload.parse(parent.payload),
-      opts: { ...parent.def.options, jobId: parent.def.jobId(parent.payload) },
+      opts: { ...this.options(parent.def), jobId: parent.def.jobId(parent.payload) },
       children: children.map((c) => ({
         name: c.def.name,
         queueName: c.def.queue,
         data: c.def.payload.parse(c.payload),
-        opts: { ...c.def.options, jobId: c.def.jobId(c.payload) },
+        opts: { ...this.options(c.def), jobId: c.def.jobId(c.payload) },
       })),
     });
+  }
+
+  private options(def: JobDefinition): JobsOptions {
+    return { ...def.options, ...this.overrides[def.name] };
   }
 
   async close(): Promise<void> {

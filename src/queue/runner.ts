@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Redis } from '../store/redis.js';
@@ -34,10 +34,13 @@ export function startWorkers(
   options: RunnerOptions,
 ): Worker[] {
   return (options.queues ?? QUEUES).map((queue) => {
-    const worker = new Worker(queue, (job) => run(catalogue, services, log, job), {
+    const worker = new Worker(queue, (job, token) => run(catalogue, services, log, job, token), {
       connection: options.connection(),
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // A job that stalls (its worker killed) is handed on, never failed for it while attempts
+      // remain: the ledger keeps a re-run from sending anyone twice.
+      maxStalledCount: 1_000,
     });
     worker.on('error', (err) => log.error({ event: 'worker.error', queue, err }, 'worker error'));
     worker.on('failed', (job, err) =>
@@ -55,6 +58,7 @@ async function run(
   services: Services,
   root: Logger,
   job: Job,
+  token: string | undefined,
 ): Promise<unknown> {
   const def = catalogue[job.name];
   if (!def) throw new UnrecoverableError(`no handler for job "${job.name}"`);
@@ -65,9 +69,19 @@ async function run(
     return await def.handle(parsed.data, {
       services,
       log,
-      job: { id: job.id ?? '', attempt: job.attemptsMade, dueAt: new Date(job.timestamp + (job.opts.delay ?? 0)) },
+      job: {
+        id: job.id ?? '',
+        attempt: job.attemptsMade,
+        attempts: job.opts.attempts ?? 1,
+        dueAt: new Date(job.timestamp + (job.opts.delay ?? 0)),
+        async retryLater(ms) {
+          await job.moveToDelayed(Date.now() + ms, token);
+          throw new DelayedError();
+        },
+      },
     });
   } catch (err) {
+    if (err instanceof DelayedError) throw err;
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && PERMANENT_CODES.has(code)) {
       throw new UnrecoverableError(`${code}: ${(err as Error).message}`);

@@ -159,7 +159,7 @@ describe('delivery failures', () => {
   it('retries a transient failure without sending anyone twice, and suppresses a hard bounce', async () => {
     sink.rejectRecipient('linus@example.com', 550, 'No such user');
     sink.failNext(1, { code: 451, message: 'Try again later' });
-    const run = await runEdition(gazette.services, 'korea-daily', AT, () => {}, 60_000);
+    const run = await runEdition(gazette.services, 'korea-daily', AT);
     expect(run.status === 'dispatched' && run.result).toMatchObject({ dispatched: 2, bounced: 1, skipped: 1 });
     const recipients = sink.messages.flatMap((m) => m.to).sort();
     expect(recipients).toEqual(['ada@example.com', 'min-ji@example.com']);

@@ -68,21 +68,77 @@ describe('the SMTP mailer', () => {
     expect(signed).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'list-id', 'from']));
   });
 
-  it('classifies a 5xx on the recipient as a permanent bounce and a 4xx as transient', async () => {
+  /** Real answers at their real stage: what the mailer reports, and what it means. */
+  const table: Array<{ stage: 'greeting' | 'auth' | 'mail' | 'rcpt' | 'data'; code: number; text: string; verdict: string }> = [
+    { stage: 'greeting', code: 421, text: '4.3.2 Service not available, closing channel', verdict: 'transient' },
+    { stage: 'greeting', code: 554, text: '5.7.1 No SMTP service here', verdict: 'edition-blocked' },
+    { stage: 'greeting', code: 521, text: '5.3.2 Host does not accept mail', verdict: 'edition-blocked' },
+    { stage: 'auth', code: 535, text: '5.7.8 Authentication credentials invalid', verdict: 'edition-blocked' },
+    { stage: 'auth', code: 454, text: '4.7.0 Temporary authentication failure', verdict: 'transient' },
+    { stage: 'mail', code: 553, text: '5.1.8 Sender address rejected', verdict: 'edition-blocked' },
+    { stage: 'mail', code: 530, text: '5.7.0 Authentication required', verdict: 'edition-blocked' },
+    { stage: 'mail', code: 452, text: '4.3.1 Insufficient system storage', verdict: 'transient' },
+    { stage: 'mail', code: 552, text: '5.3.4 Message size exceeds fixed limit', verdict: 'edition-blocked' },
+    { stage: 'mail', code: 554, text: '5.7.1 Sender blocked', verdict: 'edition-blocked' },
+    { stage: 'rcpt', code: 550, text: '5.1.1 No such user', verdict: 'hard-bounce' },
+    { stage: 'rcpt', code: 550, text: 'No such user', verdict: 'hard-bounce' },
+    { stage: 'rcpt', code: 551, text: 'User not local', verdict: 'hard-bounce' },
+    { stage: 'rcpt', code: 553, text: '5.1.3 Bad destination mailbox address syntax', verdict: 'hard-bounce' },
+    { stage: 'rcpt', code: 550, text: '5.2.1 Mailbox disabled', verdict: 'hard-bounce' },
+    { stage: 'rcpt', code: 550, text: '5.7.1 Blocked by policy (listed at a blocklist)', verdict: 'reader-rejected' },
+    { stage: 'rcpt', code: 552, text: '5.2.2 Mailbox full', verdict: 'reader-rejected' },
+    { stage: 'rcpt', code: 554, text: '5.7.1 Relay access denied', verdict: 'reader-rejected' },
+    { stage: 'rcpt', code: 530, text: '5.7.0 Authentication required', verdict: 'edition-blocked' },
+    { stage: 'rcpt', code: 450, text: '4.2.1 Mailbox busy, try later', verdict: 'transient' },
+    { stage: 'rcpt', code: 451, text: '4.7.1 Greylisted, try again later', verdict: 'transient' },
+    { stage: 'rcpt', code: 452, text: '4.5.3 Too many recipients', verdict: 'transient' },
+    { stage: 'data', code: 554, text: '5.7.1 Message rejected as spam', verdict: 'edition-blocked' },
+    { stage: 'data', code: 552, text: '5.3.4 Message too big', verdict: 'edition-blocked' },
+    { stage: 'data', code: 550, text: '5.7.1 Content rejected', verdict: 'edition-blocked' },
+    { stage: 'data', code: 451, text: '4.3.0 Local error in processing', verdict: 'transient' },
+    { stage: 'data', code: 421, text: '4.7.0 Too many messages, slow down', verdict: 'transient' },
+  ];
+
+  it.each(table)('judges $code at $stage ($text) as $verdict', async ({ stage, code, text, verdict }) => {
+    sink.reset();
+    const auth = stage === 'auth' ? 'sender:wrong-password@' : '';
+    const mailer = await createMailer({ kind: 'smtp', url: `${sink.url.replace('//', `//${auth}`)}?ignoreTLS=true` });
+    try {
+      const reply = { code, message: text };
+      if (stage === 'rcpt') sink.rejectRecipient('reader@example.com', code, text);
+      else if (stage === 'data') sink.failNext(1, reply);
+      else sink.refuseAt(stage, reply);
+      const err = await mailer.send(message('reader@example.com')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MailError);
+      const enhanced = /^\d\.\d+\.\d+/.exec(text)?.[0];
+      expect(err).toMatchObject({ verdict, stage, responseCode: code, ...(enhanced ? { enhancedCode: enhanced } : {}) });
+      // Server text (which may quote addresses) stays out of the message.
+      expect((err as Error).message).not.toContain('reader@example.com');
+      expect(sink.messages).toHaveLength(0);
+    } finally {
+      await mailer.close();
+      sink.reset();
+    }
+  });
+
+  it('judges a connection reset mid-DATA as no answer (the server, not the reader)', async () => {
     const mailer = await createMailer({ kind: 'smtp', url: `${sink.url}?ignoreTLS=true` });
     try {
-      sink.rejectRecipient('gone@example.com', 550, 'No such user');
-      const bounce = await mailer.send(message('gone@example.com')).catch((e: unknown) => e);
-      expect(bounce).toBeInstanceOf(MailError);
-      expect(bounce).toMatchObject({ permanent: true, recipientRejected: true, responseCode: 550 });
+      sink.dropNext(1);
+      const err = await mailer.send(message('reader@example.com')).catch((e: unknown) => e);
+      expect(err).toMatchObject({ verdict: 'no-answer' });
+      expect((err as MailError).responseCode).toBeUndefined();
+    } finally {
+      await mailer.close();
+      sink.reset();
+    }
+  });
 
-      sink.failNext(1, { code: 451, message: 'Try later' });
-      const later = await mailer.send(message('ada@example.com')).catch((e: unknown) => e);
-      expect(later).toMatchObject({ permanent: false, responseCode: 451 });
-
-      sink.failNext(1, { code: 554, message: 'Rejected as spam' });
-      const spam = await mailer.send(message('ada@example.com')).catch((e: unknown) => e);
-      expect(spam).toMatchObject({ permanent: true, recipientRejected: false, responseCode: 554 });
+  it('judges a refused connection (nothing listening) as no answer', async () => {
+    const mailer = await createMailer({ kind: 'smtp', url: 'smtp://127.0.0.1:1?ignoreTLS=true' });
+    try {
+      const err = await mailer.send(message('reader@example.com')).catch((e: unknown) => e);
+      expect(err).toMatchObject({ verdict: 'no-answer' });
     } finally {
       await mailer.close();
     }

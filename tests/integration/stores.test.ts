@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Briefing } from '../../src/briefings/briefing.js';
 import { Quarantine } from '../../src/briefings/quarantine.js';
 import { BriefingStore } from '../../src/briefings/store.js';
-import { Ledger, STALE_CLAIM_MS } from '../../src/delivery/ledger.js';
+import { Ledger } from '../../src/delivery/ledger.js';
 import { EditionStore } from '../../src/editions/store.js';
 import { keys } from '../../src/store/keys.js';
 import { ReaderStore } from '../../src/subscriptions/readers.js';
@@ -101,16 +101,35 @@ describe('ledger', () => {
   const ledger = new Ledger(client, k);
 
   it('lets a crashed claim be retried but never re-sends a settled reader, and counts each reader once', async () => {
-    const t0 = Date.now();
-    expect(await ledger.claim('e1', 'r1', t0)).toMatchObject({ claimed: true, retry: false });
+    // Stale after 300 ms by Redis's clock, so the test can wait it out.
+    const quick = new Ledger(client, k, 300);
+    expect(await quick.claim('e1', 'r1')).toMatchObject({ claimed: true, retry: false });
     // A fresh claim belongs to a run that may still be sending: never taken over.
-    expect(await ledger.claim('e1', 'r1', t0 + 1_000)).toEqual({ claimed: false, state: 'busy' });
+    expect(await quick.claim('e1', 'r1')).toEqual({ claimed: false, state: 'busy' });
+    await new Promise((resolve) => setTimeout(resolve, 350));
     // A stale one was left by a dead worker: the retry may send.
-    expect(await ledger.claim('e1', 'r1', t0 + STALE_CLAIM_MS + 1)).toMatchObject({ claimed: true, retry: true });
-    expect(await ledger.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(true);
-    expect(await ledger.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(false);
-    expect(await ledger.claim('e1', 'r1', t0 + 2 * STALE_CLAIM_MS)).toEqual({ claimed: false, state: 'dispatched' });
+    expect(await quick.claim('e1', 'r1')).toMatchObject({ claimed: true, retry: true });
+    expect(await quick.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(true);
+    expect(await quick.settle('e1', 'r1', 'dispatched', '<id@x>')).toBe(false);
+    expect(await quick.claim('e1', 'r1')).toEqual({ claimed: false, state: 'dispatched' });
     expect(await client.hget(k.editionStatus('e1'), 'dispatched')).toBe('1');
+  });
+
+  it('judges claims by Redis time: a worker whose clock runs 5 minutes ahead never takes over a live claim', async () => {
+    expect(await ledger.claim('e3', 'r1')).toMatchObject({ claimed: true });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5 * 60_000);
+      expect(await new Ledger(client, k).claim('e3', 'r1')).toEqual({ claimed: false, state: 'busy' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('recognises a claim re-sent with its own token (after a reconnect) as its own, not busy', async () => {
+    expect(await ledger.claim('e4', 'r1', 'tok-1')).toMatchObject({ claimed: true, token: 'tok-1' });
+    expect(await ledger.claim('e4', 'r1', 'tok-1')).toMatchObject({ claimed: true, token: 'tok-1' });
+    expect(await ledger.claim('e4', 'r1', 'tok-2')).toEqual({ claimed: false, state: 'busy' });
   });
 
   it('lets a run give back its own claim, and only its own', async () => {

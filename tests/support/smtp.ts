@@ -36,6 +36,11 @@ export interface SmtpSink {
   readonly messages: SinkMessage[];
   /** Answers RCPT TO for `address` (case-insensitive) with `code` and `message`, until `reset()`. */
   rejectRecipient(address: string, code: number, message: string): void;
+  /**
+   * Answers every greeting, AUTH or MAIL FROM with `reply` (a 4xx or 5xx) until `reset()`, or
+   * until called again with `null`.
+   */
+  refuseAt(stage: 'greeting' | 'auth' | 'mail', reply: SinkReply | null): void;
   /** Answers the next `n` messages at the end of DATA with `reply` instead of 250. */
   failNext(n: number, reply: SinkReply): void;
   /** Destroys the socket as soon as the next `n` messages start arriving in DATA. */
@@ -66,6 +71,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const failures: SinkReply[] = [];
   let drops = 0;
   let delayMs = 0;
+  const refusals = new Map<'greeting' | 'auth' | 'mail', SinkReply>();
+  const refusal = (stage: 'greeting' | 'auth' | 'mail') => {
+    const reply = refusals.get(stage);
+    return reply ? replyError(reply) : null;
+  };
 
   async function onData(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     if (drops > 0) {
@@ -96,10 +106,21 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 
   const server = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     size: 10 * 1024 * 1024,
     logger: false,
     disableReverseLookup: true,
+    onConnect(_session, callback) {
+      callback(refusal('greeting'));
+    },
+    onAuth(auth, _session, callback) {
+      const err = refusal('auth');
+      callback(err, err ? undefined : { user: auth.username ?? 'test' });
+    },
+    onMailFrom(_address, _session, callback) {
+      callback(refusal('mail'));
+    },
     onRcptTo(address, _session, callback) {
       const reply = rejections.get(address.address.toLowerCase());
       callback(reply ? replyError(reply) : null);
@@ -125,6 +146,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     messages,
     rejectRecipient(address, code, message) {
       rejections.set(address.toLowerCase(), { code, message });
+    },
+    refuseAt(stage, reply) {
+      if (reply) refusals.set(stage, reply);
+      else refusals.delete(stage);
     },
     failNext(n, reply) {
       for (let i = 0; i < n; i++) failures.push(reply);
@@ -154,6 +179,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     reset() {
       messages.length = 0;
       rejections.clear();
+      refusals.clear();
       failures.length = 0;
       drops = 0;
       delayMs = 0;

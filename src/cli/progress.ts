@@ -1,0 +1,53 @@
+import cliProgress from 'cli-progress';
+import type { EditionStatus } from '../editions/store.js';
+
+/** Readers of the audience in a final state. */
+function done(s: EditionStatus, startSkipped: number): number {
+  return s.dispatched + s.failed + s.bounced + s.cancelled + Math.max(0, s.skipped - startSkipped);
+}
+
+/**
+ * Edition progress for people: a bar on a terminal, a plain line every 10 s in a log.
+ * `skippedBefore` are readers skipped before sending (nothing new for them), not in the audience.
+ */
+export function editionProgress(stream: NodeJS.WriteStream = process.stderr) {
+  let bar: cliProgress.SingleBar | null = null;
+  let lastLine = 0;
+  let baseSkipped: number | null = null;
+  return {
+    update(s: EditionStatus) {
+      baseSkipped ??= s.state === 'dispatching' && s.dispatched === 0 ? s.skipped : 0;
+      const value = Math.min(done(s, baseSkipped), s.audience);
+      if (stream.isTTY) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            { stream, format: 'sending [{bar}] {value}/{total} readers | {state}', hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(s.audience, value, { state: s.state });
+        }
+        bar.update(value, { state: s.state });
+      } else if (Date.now() - lastLine > 10_000) {
+        lastLine = Date.now();
+        stream.write(`sending: ${value}/${s.audience} readers (${s.state})\n`);
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+/** One line of an edition's counts. */
+export function describeStatus(id: string, s: EditionStatus): string {
+  const counts =
+    `${s.dispatched} dispatched, ${s.skipped} skipped, ${s.bounced} bounced, ${s.failed} failed` +
+    (s.cancelled ? `, ${s.cancelled} cancelled` : '');
+  const tail =
+    s.state === 'incomplete'
+      ? `; ${s.pending} reader(s) not sent: run \`gazette editions resume ${id}\``
+      : s.state === 'paused'
+        ? `; paused${s.pausedReason ? ` (${s.pausedReason})` : ''}: fix the cause, then \`gazette editions resume ${id}\``
+        : '';
+  return `${id}: ${s.state}, ${s.audience} readers: ${counts}${tail}`;
+}
