@@ -28,13 +28,18 @@ const program = new Command()
 
 program
   .command('start', { isDefault: true })
-  .description('run the workers for all queues and apply the schedules of lists and sources')
-  .action(async () => serve(await boot(), true));
+  .description('serve the HTTP app, run the workers for all queues and apply the schedules of lists and sources')
+  .action(async () => serve(await boot(), { schedulers: true, workers: true, http: true }));
+
+program
+  .command('api')
+  .description('serve the HTTP app only (reader pages, web archive, admin API) on PORT')
+  .action(async () => serve(await boot(), { schedulers: false, workers: false, http: true }));
 
 program
   .command('worker')
   .description('run the workers for all queues (no schedules); start as many as you like, on any machine')
-  .action(async () => serve(await boot(), false));
+  .action(async () => serve(await boot(), { schedulers: false, workers: true, http: false }));
 
 program
   .command('collect')
