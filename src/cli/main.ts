@@ -3,6 +3,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { boot, reportFailure, UsageError } from './boot.js';
 import { demo } from './demo.js';
 import { writePreview } from './preview.js';
+import { readersCommand } from './readers.js';
 import { runEdition } from './run-edition.js';
 import { serve } from './serve.js';
 import { retryQuarantined, showQuarantine, showStatus } from './status.js';
@@ -138,6 +139,8 @@ quarantine
       out(report);
     }),
   );
+
+program.addCommand(readersCommand(withServices));
 
 program
   .command('demo')

@@ -22,7 +22,7 @@ async function dump(client: Redis, prefix: string): Promise<string> {
       else if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
       else if (type === 'list') parts.push(JSON.stringify(await client.lrange(key, 0, -1)));
       else if (type === 'set') parts.push(JSON.stringify(await client.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, 0, -1)));
+      else if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, '0', '-1')));
       else if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
       else parts.push(`(${type})`);
     }
@@ -60,11 +60,22 @@ describe('the admin API', () => {
   });
 
   it('creates, reads, updates, searches and pages readers; lists with counts by status', async () => {
-    const created = await api('POST', '/readers', { email: 'Hedy@Example.com', name: 'Hedy', list: 'korea-daily', topics: ['china'] });
+    const created = await api('POST', '/readers', {
+      email: 'Hedy@Example.com',
+      name: 'Hedy',
+      list: 'korea-daily',
+      topics: ['china'],
+    });
     expect(created.statusCode).toBe(201);
     const id = created.json().reader.id as string;
-    expect((await api('POST', '/readers', { email: 'nope', list: 'korea-daily' })).json()).toMatchObject({ field: 'email' });
-    const patched = await api('PATCH', `/readers/${id}`, { list: 'korea-daily', topics: ['trade'], status: 'unsubscribed' });
+    expect((await api('POST', '/readers', { email: 'nope', list: 'korea-daily' })).json()).toMatchObject({
+      field: 'email',
+    });
+    const patched = await api('PATCH', `/readers/${id}`, {
+      list: 'korea-daily',
+      topics: ['trade'],
+      status: 'unsubscribed',
+    });
     expect(patched.json()).toMatchObject({ status: 'unsubscribed', topics: ['trade'] });
     const detail = (await api('GET', `/readers/${id}`)).json();
     expect(detail.reader.email).toBe('hedy@example.com');
@@ -86,7 +97,9 @@ describe('the admin API', () => {
   });
 
   it('manages the suppression list', async () => {
-    expect((await api('POST', '/suppression', { email: 'blocked@example.com', reason: 'complaint' })).statusCode).toBe(201);
+    expect((await api('POST', '/suppression', { email: 'blocked@example.com', reason: 'complaint' })).statusCode).toBe(
+      201,
+    );
     const page = (await api('GET', '/suppression')).json();
     expect(page.entries.some((e: { reason: string }) => e.reason === 'complaint')).toBe(true);
     expect(JSON.stringify(page)).not.toContain('blocked@example.com');
@@ -125,7 +138,11 @@ describe('the admin API', () => {
     });
     expect(again.json()).toMatchObject({ rows: 1, suppressed: 1, created: 0 });
     sink.reset();
-    const sub = await t.app.inject({ method: 'POST', url: '/subscribe', payload: { list: 'korea-daily', email: 'ada@example.com' } });
+    const sub = await t.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: { list: 'korea-daily', email: 'ada@example.com' },
+    });
     expect(sub.statusCode).toBe(202);
     await t.gazette.services.subscriptions.drain();
     expect(sink.messages).toHaveLength(0);
