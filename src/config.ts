@@ -27,7 +27,12 @@ const envSchema = z
     GAZETTE_CONFIG: z.string().min(1).default('sample/gazette.json'),
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** One key (id `k1`), or a key ring `kid:key,kid:key` (the first signs, all verify). */
+    SECRET: z.string().min(1).optional(),
+    /** A key ring `kid:key,kid:key`; wins over SECRET when set. */
+    SECRETS: z.string().min(1).optional(),
+    /** Client IP behind a proxy: `false` (default), `true`, a hop count, or addresses/CIDRs. */
+    TRUST_PROXY: z.string().min(1).default('false'),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     MAIL_TRANSPORT: mailTransport.default('outbox:outbox'),
     MAIL_FROM: z.string().min(3).default('Gazette <gazette@localhost>'),
@@ -47,7 +52,14 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
-    if (env.GAZETTE_ENV !== 'development' && !env.SECRET) {
+    for (const [name, value] of [
+      ['SECRET', env.SECRET],
+      ['SECRETS', env.SECRETS],
+    ] as const) {
+      const problem = value === undefined ? null : keyRingProblem(name, value);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+    if (env.GAZETTE_ENV !== 'development' && !env.SECRET && !env.SECRETS) {
       ctx.addIssue({
         code: 'custom',
         path: ['SECRET'],
@@ -67,6 +79,44 @@ const envSchema = z
 /** Used only when GAZETTE_ENV=development and no SECRET is set: links are then forgeable by anyone. */
 const DEVELOPMENT_SECRET = 'gazette-development-secret-do-not-use-in-production';
 
+/** A signing key with its id; the id travels in every token. */
+export interface SigningKey {
+  id: string;
+  key: string;
+}
+
+const RING = /^[A-Za-z0-9_-]{1,16}:[^,]+(,[A-Za-z0-9_-]{1,16}:[^,]+)*$/;
+
+/**
+ * `kid:key,kid:key` → keys in order; anything else is one key with id `k1` (the id every link
+ * carried before key rotation existed, so those links keep verifying).
+ */
+export function parseKeyRing(value: string, ring = RING.test(value)): SigningKey[] {
+  if (!ring) return [{ id: 'k1', key: value }];
+  return value.split(',').map((part) => {
+    const at = part.indexOf(':');
+    return { id: part.slice(0, at), key: part.slice(at + 1) };
+  });
+}
+
+function keyRingProblem(name: string, value: string): string | null {
+  const ring = name === 'SECRETS' || RING.test(value);
+  if (name === 'SECRETS' && !RING.test(value)) return 'must be kid:key,kid:key (ids: letters, digits, _ -)';
+  const keys = parseKeyRing(value, ring);
+  if (keys.some((k) => k.key.length < 32)) {
+    return ring ? 'every key must be at least 32 characters' : 'must be at least 32 characters';
+  }
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) return 'key ids must be unique';
+  return null;
+}
+
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
 export type MailTransportSetting = { kind: 'smtp'; url: string } | { kind: 'outbox'; dir: string };
 
 export interface Config {
@@ -76,7 +126,12 @@ export interface Config {
   publicationFile: string;
   publicUrl: string;
   port: number;
+  /** The first signing key (new links are signed with it). */
   secret: string;
+  /** Every signing key, first one signs; all verify. */
+  secrets: SigningKey[];
+  /** fastify's `trustProxy`: whom to believe about the client IP. */
+  trustProxy: boolean | number | string;
   /** True when no SECRET was given (development only): links are then forgeable. */
   usingDevelopmentSecret: boolean;
   adminToken?: string;
@@ -116,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
   const transport: MailTransportSetting = e.MAIL_TRANSPORT.startsWith('outbox:')
     ? { kind: 'outbox', dir: e.MAIL_TRANSPORT.slice('outbox:'.length) }
     : { kind: 'smtp', url: e.MAIL_TRANSPORT };
+  const secrets = e.SECRETS
+    ? parseKeyRing(e.SECRETS, true)
+    : parseKeyRing(e.SECRET ?? DEVELOPMENT_SECRET, e.SECRET !== undefined && RING.test(e.SECRET));
   const config: Config = {
     env: e.GAZETTE_ENV,
     redisUrl: e.REDIS_URL,
@@ -123,8 +181,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     publicationFile: e.GAZETTE_CONFIG,
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
     port: e.PORT,
-    secret: e.SECRET ?? DEVELOPMENT_SECRET,
-    usingDevelopmentSecret: !e.SECRET,
+    secret: secrets[0]?.key ?? DEVELOPMENT_SECRET,
+    secrets,
+    trustProxy: trustProxy(e.TRUST_PROXY),
+    usingDevelopmentSecret: !e.SECRET && !e.SECRETS,
     ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
     mail: {
       transport,

@@ -25,6 +25,7 @@ import type { Services } from './services.js';
 import { keys } from './store/keys.js';
 import { createRedis, type Redis } from './store/redis.js';
 import { ReaderStore } from './subscriptions/readers.js';
+import { SubscriptionService } from './subscriptions/service.js';
 import { Tokens } from './subscriptions/tokens.js';
 import { createClassifier } from './topics/classify.js';
 
@@ -67,7 +68,7 @@ export async function createContainer(config: Config, publication: Publication, 
   const readers = new ReaderStore(redis, k);
   const suppression = new SuppressionList(redis, k);
   const ledger = new Ledger(redis, k);
-  const tokens = new Tokens(config.secret);
+  const tokens = new Tokens(config.secrets);
   const templates = await loadTemplates();
   const mailer = await createMailer(config.mail.transport, config.mail.dkim);
   const producer = new Producer(redis, config.redisPrefix, {
@@ -84,8 +85,22 @@ export async function createContainer(config: Config, publication: Publication, 
     ledger,
     log,
   );
+  const subscriptions = new SubscriptionService({
+    redis,
+    k,
+    publication,
+    readers,
+    suppression,
+    tokens,
+    templates,
+    mailer,
+    identity,
+    log,
+  });
   const services: Services = {
     config,
+    redis,
+    subscriptions,
     publication,
     briefings,
     quarantine,
@@ -141,6 +156,7 @@ export async function createContainer(config: Config, publication: Publication, 
       stopping.abort();
       await Promise.all(workers.map((w) => w.close()));
       await producer.close();
+      await subscriptions.drain();
       await mailer.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },

@@ -13,7 +13,9 @@ import type { EditionStore } from './editions/store.js';
 import type { Publication } from './publication.js';
 import type { Producer } from './queue/producer.js';
 import type { Templates } from './render/templates.js';
+import type { Redis } from './store/redis.js';
 import type { ReaderStore } from './subscriptions/readers.js';
+import type { SubscriptionService } from './subscriptions/service.js';
 import type { Tokens } from './subscriptions/tokens.js';
 
 /** Everything a job handler or command may use; built once by the container. */
@@ -26,6 +28,10 @@ export interface Services {
   editions: EditionStore;
   planner: EditionPlanner;
   readers: ReaderStore;
+  /** Double opt-in, preferences and unsubscribe: the reader-facing flows. */
+  subscriptions: SubscriptionService;
+  /** The data connection (HTTP-side rate limits use it). */
+  redis: Redis;
   suppression: SuppressionList;
   ledger: Ledger;
   tokens: Tokens;

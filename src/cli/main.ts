@@ -7,6 +7,7 @@ import { boot, reportFailure, UsageError } from './boot.js';
 import { demo } from './demo.js';
 import { writePreview } from './preview.js';
 import { describeStatus, editionProgress } from './progress.js';
+import { readersCommand } from './readers.js';
 import { followEdition, runEdition } from './run-edition.js';
 import { serve } from './serve.js';
 import { retryQuarantined, showQuarantine, showStatus } from './status.js';
@@ -32,13 +33,18 @@ const program = new Command()
 
 program
   .command('start', { isDefault: true })
-  .description('run the workers for all queues and apply the schedules of lists and sources')
-  .action(async () => serve(await boot(), true));
+  .description('serve the HTTP app, run the workers for all queues and apply the schedules of lists and sources')
+  .action(async () => serve(await boot(), { schedulers: true, workers: true, http: true }));
+
+program
+  .command('api')
+  .description('serve the HTTP app only (reader pages, web archive, admin API) on PORT')
+  .action(async () => serve(await boot(), { schedulers: false, workers: false, http: true }));
 
 program
   .command('worker')
   .description('run the workers for all queues (no schedules); start as many as you like, on any machine')
-  .action(async () => serve(await boot(), false));
+  .action(async () => serve(await boot(), { schedulers: false, workers: true, http: false }));
 
 program
   .command('collect')
@@ -225,6 +231,8 @@ quarantine
       out(report);
     }),
   );
+
+program.addCommand(readersCommand(withServices));
 
 program
   .command('demo')

@@ -17,6 +17,10 @@ export function keys(prefix: string) {
     listLastCutoff: (listId: string) => `${prefix}:list:${listId}:last-cutoff`,
     listEditions: (listId: string) => `${prefix}:list:${listId}:editions`,
     consent: `${prefix}:consent`,
+    /** A reader's consent record (a stream, never trimmed): keyed by reader id, never by address. */
+    readerConsent: (readerId: string) => `${prefix}:reader:${readerId}:consent`,
+    /** Abuse counters and cool-downs, keyed by a hash of the address or the client IP. */
+    throttle: (kind: string, subject: string) => `${prefix}:throttle:${kind}:${subject}`,
     suppressed: `${prefix}:suppressed`,
     edition: (id: string) => `${prefix}:edition:${id}`,
     editionStatus: (id: string) => `${prefix}:edition:${id}:status`,

@@ -26,6 +26,22 @@ export interface Consent {
   /** Where the consent came from: "form", "import", "demo", … */
   source: string;
   ip?: string;
+  /** The client's User-Agent, for changes made over HTTP. */
+  ua?: string;
+  /** Free text, e.g. the list manager's note on an import. */
+  note?: string;
+}
+
+/** One entry of a reader's consent record. */
+export interface ConsentEntry {
+  at: string;
+  list: string;
+  status: SubscriptionStatus;
+  topics?: string[];
+  source: string;
+  ip: string;
+  ua: string;
+  note: string;
 }
 
 export class InvalidReaderError extends Error {
@@ -99,31 +115,106 @@ export class ReaderStore {
   ): Promise<Subscription> {
     const fields: string[] = ['status', change.status, 'updatedAt', now.toISOString()];
     if (change.topics) fields.push('topics', JSON.stringify(change.topics));
+    const c = change.consent;
+    // The consent record is a legal record: never trimmed (no MAXLEN), one stream per reader.
     await this.redis
       .multi()
       .hset(this.k.subscription(listId, readerId), ...fields)
       .zadd(this.k.listMembers(listId), 'NX', now.getTime(), readerId)
       .xadd(
-        this.k.consent,
-        'MAXLEN',
-        '~',
-        '1000000',
+        this.k.readerConsent(readerId),
         '*',
-        'reader',
-        readerId,
+        'at',
+        now.toISOString(),
         'list',
         listId,
         'status',
         change.status,
+        ...(change.topics ? ['topics', JSON.stringify(change.topics)] : []),
         'source',
-        change.consent.source,
+        c.source,
         'ip',
-        change.consent.ip ?? '',
-        'at',
-        now.toISOString(),
+        c.ip ?? '',
+        'ua',
+        (c.ua ?? '').slice(0, 300),
+        'note',
+        (c.note ?? '').slice(0, 300),
       )
       .exec();
     return (await this.subscription(listId, readerId)) as Subscription;
+  }
+
+  /** The reader's consent record, oldest first. */
+  async consentHistory(readerId: string): Promise<ConsentEntry[]> {
+    const entries = await this.redis.xrange(this.k.readerConsent(readerId), '-', '+');
+    return entries.map(([, flat]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
+      return {
+        at: f.at ?? '',
+        list: f.list ?? '',
+        status: f.status as SubscriptionStatus,
+        ...(f.topics ? { topics: JSON.parse(f.topics) as string[] } : {}),
+        source: f.source ?? '',
+        ip: f.ip ?? '',
+        ua: f.ua ?? '',
+        note: f.note ?? '',
+      };
+    });
+  }
+
+  /** The reader's subscriptions on the given lists (those that exist). */
+  async subscriptions(readerId: string, listIds: readonly string[]): Promise<Subscription[]> {
+    const found = await Promise.all(listIds.map((l) => this.subscription(l, readerId)));
+    return found.filter((s): s is Subscription => s !== null);
+  }
+
+  /** Store (or clear) the nonce of the reader's pending confirmation link on a list. */
+  async setConfirmNonce(listId: string, readerId: string, nonce: string | null): Promise<void> {
+    const key = this.k.subscription(listId, readerId);
+    if (nonce) await this.redis.hset(key, 'confirmNonce', nonce);
+    else await this.redis.hdel(key, 'confirmNonce');
+  }
+
+  /** Take the pending confirmation nonce if it is `nonce` (atomic: a link confirms once). */
+  async takeConfirmNonce(listId: string, readerId: string, nonce: string): Promise<boolean> {
+    const taken = await this.redis.eval(
+      "if redis.call('HGET', KEYS[1], 'confirmNonce') == ARGV[1] then redis.call('HDEL', KEYS[1], 'confirmNonce') return 1 end return 0",
+      1,
+      this.k.subscription(listId, readerId),
+      nonce,
+    );
+    return taken === 1;
+  }
+
+  /**
+   * Erase the reader: their record, address index and subscriptions on `listIds`. The consent
+   * record (reader id, time, source, IP) stays as the legal record; it holds no address.
+   */
+  async erase(readerId: string, listIds: readonly string[]): Promise<Reader | null> {
+    const reader = await this.get(readerId);
+    if (!reader) return null;
+    const multi = this.redis.multi().del(this.k.reader(readerId)).hdel(this.k.readerByEmail, reader.email);
+    for (const listId of listIds) {
+      multi.del(this.k.subscription(listId, readerId)).zrem(this.k.listMembers(listId), readerId);
+    }
+    await multi.exec();
+    return reader;
+  }
+
+  /** Addresses containing `term` (case-insensitive), with their reader ids; at most `limit`. */
+  async search(term: string, limit: number): Promise<Array<{ email: string; id: string }>> {
+    const pattern = `*${term.toLowerCase().replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const found: Array<{ email: string; id: string }> = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.k.readerByEmail, cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length && found.length < limit; i += 2) {
+        found.push({ email: flat[i] as string, id: flat[i + 1] as string });
+      }
+    } while (cursor !== '0' && found.length < limit);
+    return found;
   }
 
   async subscription(listId: string, readerId: string): Promise<Subscription | null> {

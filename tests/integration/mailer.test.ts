@@ -69,7 +69,12 @@ describe('the SMTP mailer', () => {
   });
 
   /** Real answers at their real stage: what the mailer reports, and what it means. */
-  const table: Array<{ stage: 'greeting' | 'auth' | 'mail' | 'rcpt' | 'data'; code: number; text: string; verdict: string }> = [
+  const table: Array<{
+    stage: 'greeting' | 'auth' | 'mail' | 'rcpt' | 'data';
+    code: number;
+    text: string;
+    verdict: string;
+  }> = [
     { stage: 'greeting', code: 421, text: '4.3.2 Service not available, closing channel', verdict: 'transient' },
     { stage: 'greeting', code: 554, text: '5.7.1 No SMTP service here', verdict: 'edition-blocked' },
     { stage: 'greeting', code: 521, text: '5.3.2 Host does not accept mail', verdict: 'edition-blocked' },
@@ -111,7 +116,12 @@ describe('the SMTP mailer', () => {
       const err = await mailer.send(message('reader@example.com')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MailError);
       const enhanced = /^\d\.\d+\.\d+/.exec(text)?.[0];
-      expect(err).toMatchObject({ verdict, stage, responseCode: code, ...(enhanced ? { enhancedCode: enhanced } : {}) });
+      expect(err).toMatchObject({
+        verdict,
+        stage,
+        responseCode: code,
+        ...(enhanced ? { enhancedCode: enhanced } : {}),
+      });
       // Server text (which may quote addresses) stays out of the message.
       expect((err as Error).message).not.toContain('reader@example.com');
       expect(sink.messages).toHaveLength(0);

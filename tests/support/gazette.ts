@@ -47,6 +47,8 @@ export function gazetteEnv(redis: TestRedis, sink: SmtpSink): Record<string, str
     MAIL_TRANSPORT: `${sink.url}?ignoreTLS=true`,
     PUBLIC_URL: 'https://news.example',
     LOG_LEVEL: 'info',
+    // `start` serves HTTP too: a free port each, so processes never collide.
+    PORT: '0',
   };
 }
 

@@ -60,4 +60,21 @@ describe('configuration from the environment', () => {
     expect(loadConfig(dev, { REDIS_PREFIX: '{demo}' }).redisPrefix).toBe('{demo}');
     expect(loadConfig({ ...dev, REDIS_PREFIX: '{mine}' }, { REDIS_PREFIX: '{demo}' }).redisPrefix).toBe('{mine}');
   });
+
+  it('reads a key ring from SECRET or SECRETS, and TRUST_PROXY', () => {
+    const key = (c: string) => c.repeat(32);
+    const single = loadConfig({ GAZETTE_ENV: 'test', SECRET: key('a') });
+    expect(single.secrets).toEqual([{ id: 'k1', key: key('a') }]);
+    const ring = loadConfig({ GAZETTE_ENV: 'test', SECRET: `k2:${key('b')},k1:${key('a')}`, TRUST_PROXY: '1' });
+    expect(ring.secrets.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(ring.secret).toBe(key('b'));
+    expect(ring.trustProxy).toBe(1);
+    const list = loadConfig({ GAZETTE_ENV: 'test', SECRETS: `new:${key('c')},old:${key('a')}`, TRUST_PROXY: 'true' });
+    expect(list.secrets.map((k) => k.id)).toEqual(['new', 'old']);
+    expect(list.trustProxy).toBe(true);
+    const bad = problems({ GAZETTE_ENV: 'test', SECRETS: `a:${key('a')},b:short-key` });
+    expect(bad).toEqual([expect.stringMatching(/^SECRETS: every key must be at least 32 characters/)]);
+    expect(bad.join('\n')).not.toContain('short-key');
+    expect(problems({ GAZETTE_ENV: 'test', SECRETS: 'no-ids-here-no-ids-here-no-ids-here' })[0]).toMatch(/^SECRETS: /);
+  });
 });

@@ -41,4 +41,30 @@ describe('signed reader tokens', () => {
     for (const junk of ['', 'abc', 'a.b.c', '..', `${t}x`])
       expect(failure(() => tokens.verify(junk, 'unsubscribe'))).not.toBe('accepted');
   });
+
+  it('rotates keys: new tokens use the first key; tokens of an older key verify until it leaves the ring', () => {
+    const oldKey = 'the-old-signing-key-that-is-long-enough-0';
+    const newKey = 'the-new-signing-key-that-is-long-enough-1';
+    const before = new Tokens(oldKey).issue('r1', 'daily', 'unsubscribe', 3600);
+    const rotated = new Tokens([
+      { id: 'k2', key: newKey },
+      { id: 'k1', key: oldKey },
+    ]);
+    expect(rotated.verify(before, 'unsubscribe')).toMatchObject({ r: 'r1', k: 'k1' });
+    const fresh = rotated.issue('r1', 'daily', 'unsubscribe', 3600);
+    expect(rotated.verify(fresh, 'unsubscribe').k).toBe('k2');
+    const retired = new Tokens([{ id: 'k2', key: newKey }]);
+    expect(failure(() => retired.verify(before, 'unsubscribe'))).toBe('bad-signature');
+    expect(retired.verify(fresh, 'unsubscribe').r).toBe('r1');
+  });
+
+  it('refuses claims that were not signed, even with a valid-looking shape', () => {
+    const t = tokens.issue('r1', 'daily', 'unsubscribe', 3600);
+    const [payload = '', sig = ''] = t.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${Buffer.from(JSON.stringify({ ...claims, r: 'r2' })).toString('base64url')}.${sig}`;
+    expect(failure(() => tokens.verify(forged, 'unsubscribe'))).toBe('bad-signature');
+    expect(failure(() => tokens.verify('', 'unsubscribe'))).toBe('malformed');
+    expect(failure(() => tokens.verify('a.b.c', 'unsubscribe'))).toBe('malformed');
+  });
 });

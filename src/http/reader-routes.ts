@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { LINK_TTL_SECONDS } from '../delivery/message.js';
+import type { Services } from '../services.js';
+import { FieldError } from '../subscriptions/errors.js';
+import { wantsJson } from './errors.js';
+import type { Pages } from './pages.js';
+import { consentOf, listView, manyStrings, tokenParams, type ZodApp } from './types.js';
+
+const subscribeBody = z.object({
+  email: z.string().trim().min(1, 'is required').max(254),
+  name: z.string().max(100).optional(),
+  list: z.string().min(1).max(63),
+  topics: manyStrings,
+});
+
+const preferencesBody = z.object({
+  _csrf: z.string().max(200).optional(),
+  topics: manyStrings,
+  subscribed: z.string().max(10).optional(),
+});
+
+const HTML = 'text/html; charset=utf-8';
+
+/** Subscribe, confirm, preferences and unsubscribe: thin routes over SubscriptionService. */
+export function registerReaderRoutes(
+  app: ZodApp,
+  s: Services,
+  pages: Pages,
+  limits: { subscribePerIpPerMinute: number },
+): void {
+  const flows = s.subscriptions;
+
+  app.get('/subscribe/:list', { schema: { params: z.object({ list: z.string().max(63) }) } }, async (req, reply) => {
+    const list = flows.list(req.params.list);
+    const topics = list.topics.map((slug) => ({
+      slug,
+      name: s.publication.topics.find((t) => t.slug === slug)?.name ?? slug,
+    }));
+    return reply
+      .type(HTML)
+      .send(
+        pages.render('subscribe', { title: `Subscribe`, ...listView(list), description: list.description, topics }),
+      );
+  });
+
+  app.post(
+    '/subscribe',
+    {
+      schema: { body: subscribeBody },
+      config: { rateLimit: { max: limits.subscribePerIpPerMinute, timeWindow: 60_000 } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      await flows.subscribe({
+        email: b.email,
+        listId: b.list,
+        topics: b.topics,
+        consent: consentOf(req, 'form'),
+        ...(b.name !== undefined ? { name: b.name } : {}),
+      });
+      const list = flows.list(b.list);
+      const message = 'If the address can receive this list, a confirmation email is on its way.';
+      if (wantsJson(req)) return reply.code(202).send({ status: 'pending', message });
+      return reply.type(HTML).send(pages.render('subscribed', { title: 'Check your inbox', ...listView(list) }));
+    },
+  );
+
+  app.get('/confirm/:token', { schema: { params: tokenParams } }, async (req, reply) => {
+    const { list, state } = await flows.confirm(req.params.token, consentOf(req, 'confirm-link'));
+    reply.header('cache-control', 'no-store');
+    return reply
+      .type(HTML)
+      .send(
+        pages.render('confirmed', { title: 'Subscription confirmed', ...listView(list), already: state === 'already' }),
+      );
+  });
+
+  const preferencesPage = async (token: string, csrf: string, saved: boolean) => {
+    const { list, claims, subscription } = await flows.preferences(token);
+    const followed = subscription.topics.length ? subscription.topics : list.topics;
+    const topics = list.topics.map((slug) => ({
+      slug,
+      name: s.publication.topics.find((t) => t.slug === slug)?.name ?? slug,
+      checked: followed.includes(slug),
+    }));
+    return pages.render('preferences', {
+      title: 'Your preferences',
+      ...listView(list),
+      token,
+      csrf,
+      saved,
+      topics,
+      subscribed: subscription.status === 'confirmed' || subscription.status === 'pending',
+      unsubscribeToken: s.tokens.issue(claims.r, list.id, 'unsubscribe', LINK_TTL_SECONDS),
+    });
+  };
+
+  app.get('/preferences/:token', { schema: { params: tokenParams } }, async (req, reply) => {
+    await flows.preferences(req.params.token); // an invalid link fails before a cookie is set
+    const html = await preferencesPage(req.params.token, reply.generateCsrf(), false);
+    return reply.header('cache-control', 'no-store').type(HTML).send(html);
+  });
+
+  app.post(
+    '/preferences/:token',
+    { schema: { params: tokenParams, body: preferencesBody }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const b = req.body;
+      if (b.subscribed !== undefined && b.subscribed !== 'yes')
+        throw new FieldError('subscribed', 'must be "yes" or absent');
+      await flows.savePreferences(
+        req.params.token,
+        { topics: b.topics, subscribed: b.subscribed === 'yes' },
+        consentOf(req, 'preferences'),
+      );
+      const html = await preferencesPage(req.params.token, reply.generateCsrf(), true);
+      return reply.header('cache-control', 'no-store').type(HTML).send(html);
+    },
+  );
+
+  app.get('/unsubscribe/:token', { schema: { params: tokenParams } }, async (req, reply) => {
+    const { list, subscription } = await flows.unsubscribeTarget(req.params.token);
+    const done = !subscription || subscription.status === 'unsubscribed' || subscription.status === 'bounced';
+    return reply
+      .header('cache-control', 'no-store')
+      .type(HTML)
+      .send(pages.render('unsubscribe', { title: 'Unsubscribe', ...listView(list), token: req.params.token, done }));
+  });
+
+  // RFC 8058 one-click: no cookie, no CSRF token (the signed link is the credential), no redirect.
+  app.post('/unsubscribe/:token', { schema: { params: tokenParams } }, async (req, reply) => {
+    const { list } = await flows.unsubscribe(req.params.token, consentOf(req, 'one-click'));
+    return reply
+      .header('cache-control', 'no-store')
+      .type(HTML)
+      .send(pages.render('unsubscribed', { title: 'Unsubscribed', ...listView(list) }));
+  });
+}

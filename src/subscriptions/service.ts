@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import type { Mailer } from '../delivery/mailer.js';
+import type { Identity } from '../delivery/message.js';
+import { addressHash, type SuppressionList } from '../delivery/suppression.js';
+import type { Logger } from '../logger.js';
+import { findList, type List, type Publication } from '../publication.js';
+import type { Templates } from '../render/templates.js';
+import type { Keys } from '../store/keys.js';
+import type { Redis } from '../store/redis.js';
+import { FieldError, NotFoundError, RateLimitedError } from './errors.js';
+import { type Consent, InvalidReaderError, normalizeEmail, type ReaderStore, type Subscription } from './readers.js';
+import { type TokenClaims, TokenError, type Tokens } from './tokens.js';
+import { type TransactionalKind, transactionalMessage } from './transactional.js';
+
+/** Confirmation links work this long. */
+export const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
+/** At most one confirmation email per address in this window. */
+export const CONFIRM_COOLDOWN_SECONDS = 24 * 3600;
+/** Subscribe requests per address per hour (beyond: 429). */
+export const SUBSCRIBES_PER_ADDRESS_PER_HOUR = 10;
+
+export interface SubscribeRequest {
+  email: string;
+  name?: string;
+  listId: string;
+  topics?: string[];
+  consent: Consent;
+}
+
+/**
+ * The reader's side: double opt-in subscribe, single-use confirm, preferences, unsubscribe.
+ * `subscribe` answers the same whatever it knows about the address, and never mails an
+ * address before it confirms except the one confirmation (at most one a day). Emails go out
+ * after the answer (tracked, and awaited by `drain()` at shutdown), so timing tells nothing.
+ */
+export class SubscriptionService {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly d: {
+      redis: Redis;
+      k: Keys;
+      publication: Publication;
+      readers: ReaderStore;
+      suppression: SuppressionList;
+      tokens: Tokens;
+      templates: Templates;
+      mailer: Mailer;
+      identity: Identity;
+      log: Logger;
+    },
+  ) {}
+
+  list(listId: string): List {
+    const list = findList(this.d.publication, listId);
+    if (!list) throw new NotFoundError(`unknown list "${listId}"`);
+    return list;
+  }
+
+  /** Topic slugs the list offers, in its order; unknown ones are a FieldError on `topics`. */
+  checkTopics(list: List, topics: readonly string[] | undefined): string[] {
+    const chosen = [...new Set(topics ?? [])];
+    const unknown = chosen.filter((t) => !list.topics.includes(t));
+    if (unknown.length) throw new FieldError('topics', `not offered by ${list.id}: ${unknown.join(', ')}`);
+    // All topics chosen is stored as "all" (empty), so topics the list adds later reach the reader.
+    return chosen.length === list.topics.length ? [] : list.topics.filter((t) => chosen.includes(t));
+  }
+
+  async subscribe(req: SubscribeRequest, now = new Date()): Promise<void> {
+    const list = this.list(req.listId);
+    let email: string;
+    try {
+      email = normalizeEmail(req.email);
+    } catch (err) {
+      if (err instanceof InvalidReaderError) throw new FieldError('email', 'is not a valid email address');
+      throw err;
+    }
+    const topics = this.checkTopics(list, req.topics);
+    await this.limitAddress(email);
+    if ((await this.d.suppression.suppressed([email])).size > 0) return;
+    const known = await this.d.readers.findByEmail(email);
+    const current = known ? await this.d.readers.subscription(list.id, known.id) : null;
+    if (current?.status === 'confirmed') return;
+    const reader = known ?? (await this.d.readers.upsert(email, req.name, now));
+    await this.d.readers.setSubscription(list.id, reader.id, { status: 'pending', topics, consent: req.consent }, now);
+    const first = await this.d.redis.set(
+      this.d.k.throttle('confirm-mail', addressHash(email)),
+      '1',
+      'EX',
+      CONFIRM_COOLDOWN_SECONDS,
+      'NX',
+    );
+    if (first !== 'OK') return;
+    const nonce = randomBytes(12).toString('base64url');
+    await this.d.readers.setConfirmNonce(list.id, reader.id, nonce);
+    const token = this.d.tokens.issue(reader.id, list.id, 'confirm', CONFIRM_TTL_SECONDS, now.getTime(), nonce);
+    this.later('confirm', list, reader.id, {
+      confirmUrl: `${this.d.identity.publicUrl}/confirm/${token}`,
+      validDays: CONFIRM_TTL_SECONDS / 86400,
+      id: nonce,
+    });
+  }
+
+  /** Confirm with a single-use link. `already` when this link (or another) confirmed it before. */
+  async confirm(token: string, consent: Consent): Promise<{ list: List; state: 'confirmed' | 'already' }> {
+    const claims = this.d.tokens.verify(token, 'confirm');
+    const list = this.listOf(claims);
+    const sub = await this.d.readers.subscription(list.id, claims.r);
+    if (!sub || !claims.n) throw new TokenError('bad-signature');
+    if (!(await this.d.readers.takeConfirmNonce(list.id, claims.r, claims.n))) {
+      if (sub.status === 'confirmed') return { list, state: 'already' };
+      throw new TokenError('expired');
+    }
+    if (sub.status !== 'pending') throw new TokenError('expired');
+    await this.d.readers.setSubscription(list.id, claims.r, { status: 'confirmed', consent });
+    this.later('welcome', list, claims.r, { topics: sub.topics, id: randomBytes(6).toString('hex') });
+    return { list, state: 'confirmed' };
+  }
+
+  /** The reader and subscription a preferences link stands for. */
+  async preferences(token: string): Promise<{ list: List; claims: TokenClaims; subscription: Subscription }> {
+    const claims = this.d.tokens.verify(token, 'preferences');
+    const list = this.listOf(claims);
+    const subscription = await this.d.readers.subscription(list.id, claims.r);
+    if (!subscription) throw new TokenError('bad-signature');
+    return { list, claims, subscription };
+  }
+
+  /** Save topics (and optionally leave or rejoin) from the preferences page. */
+  async savePreferences(
+    token: string,
+    change: { topics: string[]; subscribed: boolean },
+    consent: Consent,
+  ): Promise<Subscription> {
+    const { list, claims, subscription } = await this.preferences(token);
+    const topics = this.checkTopics(list, change.topics);
+    let status = subscription.status;
+    if (!change.subscribed && status !== 'bounced') status = 'unsubscribed';
+    // Rejoining from a signed link is fine: the link proves the address once confirmed.
+    if (change.subscribed && status === 'unsubscribed') status = 'confirmed';
+    return this.d.readers.setSubscription(list.id, claims.r, { status, topics, consent });
+  }
+
+  /** Verify an unsubscribe link without changing anything (the GET page). */
+  async unsubscribeTarget(token: string): Promise<{ list: List; subscription: Subscription | null }> {
+    const claims = this.d.tokens.verify(token, 'unsubscribe');
+    const list = this.listOf(claims);
+    return { list, subscription: await this.d.readers.subscription(list.id, claims.r) };
+  }
+
+  /** RFC 8058 one-click: idempotent; the first call records consent, repeats change nothing. */
+  async unsubscribe(token: string, consent: Consent): Promise<{ list: List }> {
+    const claims = this.d.tokens.verify(token, 'unsubscribe');
+    const list = this.listOf(claims);
+    const sub = await this.d.readers.subscription(list.id, claims.r);
+    if (sub && sub.status !== 'unsubscribed' && sub.status !== 'bounced') {
+      await this.d.readers.setSubscription(list.id, claims.r, { status: 'unsubscribed', consent });
+    }
+    return { list };
+  }
+
+  /** Wait for the emails still being sent (shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private listOf(claims: TokenClaims): List {
+    const list = findList(this.d.publication, claims.l);
+    if (!list) throw new TokenError('bad-signature');
+    return list;
+  }
+
+  private async limitAddress(email: string): Promise<void> {
+    const key = this.d.k.throttle('subscribe', addressHash(email));
+    const [[, count], [, ttl]] = (await this.d.redis.multi().incr(key).ttl(key).exec()) as [
+      [null, number],
+      [null, number],
+    ];
+    if (ttl < 0) await this.d.redis.expire(key, 3600);
+    if (count > SUBSCRIBES_PER_ADDRESS_PER_HOUR) throw new RateLimitedError(ttl > 0 ? ttl : 3600);
+  }
+
+  private later(
+    kind: TransactionalKind,
+    list: List,
+    readerId: string,
+    extra: Parameters<typeof transactionalMessage>[4],
+  ): void {
+    const job = (async () => {
+      const reader = await this.d.readers.get(readerId);
+      if (!reader) return;
+      const message = await transactionalMessage(this.d, kind, list, reader, extra);
+      await this.d.mailer.send(message);
+      this.d.log.info({ event: `reader.${kind}-sent`, listId: list.id, readerId }, `${kind} email sent`);
+    })().catch((err: unknown) => {
+      const e = err as { code?: string; responseCode?: number };
+      this.d.log.error(
+        { event: `reader.${kind}-failed`, listId: list.id, readerId, code: e.code, responseCode: e.responseCode },
+        `${kind} email failed`,
+      );
+    });
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+}
