@@ -29,7 +29,7 @@ export const sendBatch = defineJob({
   jobId: (p) => (p.run ? jobId('batch', p.editionId, `r${p.run}`, p.batch) : jobId('batch', p.editionId, p.batch)),
   handle: async (p, { services, job }) => {
     try {
-      return await services.batches.send(p.editionId, p.batch, job.attempt + 1 >= job.attempts);
+      return await services.batches.send(p.editionId, p.batch);
     } catch (err) {
       if (err instanceof BatchInterruptedError) return job.retryLater(INTERRUPTED_RETRY_MS);
       if (err instanceof BatchBusyError) return job.retryLater(BUSY_RETRY_MS);

@@ -98,11 +98,7 @@ export class BatchSender {
     },
   ) {}
 
-  /**
-   * @param finalAttempt on the last attempt, readers still deferred are settled as `failed`
-   *   instead of failing the batch again.
-   */
-  async send(editionId: string, batch: number, finalAttempt: boolean): Promise<BatchReport> {
+  async send(editionId: string, batch: number): Promise<BatchReport> {
     const { dispatcher, audience } = this.deps;
     const { edition, list } = await dispatcher.load(editionId);
     const size = (await dispatcher.batchSize(editionId)) ?? list.batchSize;
@@ -166,15 +162,14 @@ export class BatchSender {
           await ledger.release(editionId, entry.readerId, claim.token);
           report.stopped = 'paused';
           halt.abort();
-        } else if (err.verdict === 'transient' && !finalAttempt) {
-          // A 4xx for this reader (greylisting, mailbox full): the others still go out; this one
-          // is tried again with the batch's next attempt.
+        } else if (err.verdict === 'transient') {
+          // A 4xx for this reader (greylisting, throttling): the others still go out; this one
+          // is tried again with the batch's next attempt. Out of attempts, the reader stays
+          // pending (never `failed` for a temporary answer): the edition ends `incomplete` and
+          // `send --resume` tries again.
           await ledger.release(editionId, entry.readerId, claim.token);
           report.deferred += 1;
           lastDeferral = err;
-        } else if (err.verdict === 'transient') {
-          await ledger.settle(editionId, entry.readerId, 'failed', `${err.detail} after retries`);
-          report.failed += 1;
         } else {
           // No answer at all (connection lost, timeout): the server, not the reader. Stop the batch.
           await ledger.release(editionId, entry.readerId, claim.token);

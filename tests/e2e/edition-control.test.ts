@@ -1,0 +1,98 @@
+/**
+ * An edition that meets a refused sender pauses instead of bouncing anyone, and one whose SMTP
+ * server stays down ends `incomplete`; in both cases a resume sends exactly the readers left.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followEdition, runEdition } from '../../src/cli/run-edition.js';
+import type { Container } from '../../src/container.js';
+import { seedSample, startGazette } from '../support/gazette.js';
+import { testRedis } from '../support/redis.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
+
+const WITH_NEWS = ['ada@example.com', 'linus@example.com', 'min-ji@example.com'];
+
+/** A Gazette with its own Redis prefix (so each case plans the sample briefings afresh). */
+function fresh(name: string) {
+  const redis = testRedis(name);
+  const ctx = {} as { sink: SmtpSink; gazette: Container };
+  beforeAll(async () => {
+    ctx.sink = await startSmtpSink();
+    ctx.gazette = await startGazette(redis, ctx.sink, { SEND_ATTEMPTS: '2', SEND_BACKOFF_MS: '50' });
+    await seedSample(ctx.gazette);
+    ctx.gazette.startWorkers();
+  });
+  afterAll(async () => {
+    await ctx.gazette?.close();
+    await ctx.sink?.close();
+    await redis.cleanup();
+  });
+  return ctx;
+}
+
+describe('an edition whose sender is refused', () => {
+  const ctx = fresh('edition-paused');
+  it('a 553 at MAIL FROM pauses the edition, bounces nobody, and resume sends every reader once', async () => {
+    const { sink, gazette } = ctx;
+    const s = gazette.services;
+    sink.refuseAt('mail', { code: 553, message: '5.1.8 Sender address rejected' });
+    const run = await runEdition(s, 'korea-daily', new Date('2026-11-24T01:00:00Z'));
+    if (run.status === 'skipped') throw new Error(run.reason);
+    expect(run.status).toBe('paused');
+    expect(run.result).toMatchObject({ bounced: 0, failed: 0, dispatched: 0, pending: WITH_NEWS.length });
+    expect(run.result.pausedReason).toContain('553');
+    for (const email of WITH_NEWS) {
+      expect(await s.suppression.get(email), email).toBeNull();
+      const reader = await s.readers.findByEmail(email);
+      expect((await s.readers.subscription('korea-daily', reader?.id ?? ''))?.status).toBe('confirmed');
+    }
+
+    sink.reset();
+    expect(await s.dispatcher.resume(run.editionId)).toMatchObject({ status: 'resumed', pending: WITH_NEWS.length });
+    const done = await followEdition(s, run.editionId);
+    expect(done).toMatchObject({ state: 'dispatched', dispatched: WITH_NEWS.length, pending: 0 });
+    expect(sink.messages.flatMap((m) => m.to).sort()).toEqual(WITH_NEWS);
+  });
+});
+
+describe('an edition whose SMTP server stays down', () => {
+  const ctx = fresh('edition-incomplete');
+
+  it('a server down past every attempt ends the edition incomplete; resume sends exactly the missing readers', async () => {
+    const { sink, gazette } = ctx;
+    const s = gazette.services;
+    sink.reset();
+    sink.failNext(1_000, { code: 421, message: '4.3.2 Service shutting down' });
+    const run = await runEdition(s, 'korea-daily', new Date('2026-11-25T01:00:00Z'));
+    if (run.status === 'skipped') throw new Error(run.reason);
+    expect(run.status).toBe('incomplete');
+    // 421 at DATA is temporary: nobody is failed or bounced; all are still pending.
+    expect(run.result).toMatchObject({ dispatched: 0, failed: 0, bounced: 0 });
+    expect(run.result.pending + run.result.dispatched).toBe(run.result.audience);
+    expect(run.result.pending).toBeGreaterThan(0);
+
+    sink.reset();
+    await s.dispatcher.resume(run.editionId);
+    const done = await followEdition(s, run.editionId);
+    expect(done).toMatchObject({ state: 'dispatched', pending: 0, dispatched: run.result.audience });
+    const to = sink.messages.flatMap((m) => m.to);
+    expect(to.length).toBe(new Set(to).size);
+    expect(to.length).toBe(run.result.audience);
+  });
+});
+
+describe('a cancelled edition', () => {
+  const ctx = fresh('edition-cancelled');
+
+  it('cancel settles the readers not yet sent as cancelled', async () => {
+    const { sink, gazette } = ctx;
+    const s = gazette.services;
+    sink.reset();
+    sink.refuseAt('mail', { code: 554, message: '5.7.1 Sender blocked' });
+    const run = await runEdition(s, 'korea-daily', new Date('2026-11-26T01:00:00Z'));
+    if (run.status === 'skipped') throw new Error(run.reason);
+    expect(run.status).toBe('paused');
+    const cancelled = await s.dispatcher.cancel(run.editionId);
+    expect(cancelled).toMatchObject({ state: 'cancelled', cancelled: run.result.pending, dispatched: 0 });
+    await expect(s.dispatcher.resume(run.editionId)).rejects.toThrow(/only a paused or incomplete/);
+  });
+});
