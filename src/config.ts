@@ -49,6 +49,21 @@ const envSchema = z
     SEND_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(5_000),
     /** Consecutive temporary SMTP failures across an edition after which it pauses itself. */
     ERROR_BUDGET_TRANSIENT: z.coerce.number().int().min(1).default(50),
+    /**
+     * Messages per second, minute or hour across every worker (`200/s`, `6000/min`, `50000/h`);
+     * unset or `0`: no limit beyond what the server allows.
+     */
+    MAIL_RATE: z
+      .string()
+      .regex(/^(0|[1-9]\d*\/(s|sec|second|m|min|minute|h|hour))$/, 'must be N/s, N/min or N/h (e.g. 200/s), or 0')
+      .optional(),
+    /** Days after an edition ends before its audience, renders and ledger expire (fractions allowed). */
+    EDITION_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
+    /**
+     * Allow an `http://` PUBLIC_URL while sending over SMTP outside development (RFC 8058
+     * one-click unsubscribe needs https; set this only behind a proxy that serves https).
+     */
+    ALLOW_HTTP_PUBLIC_URL: z.enum(['true', 'false']).default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -74,7 +89,28 @@ const envSchema = z
         message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together',
       });
     }
+    if (
+      env.GAZETTE_ENV !== 'development' &&
+      env.MAIL_TRANSPORT.startsWith('smtp') &&
+      env.PUBLIC_URL.startsWith('http://') &&
+      env.ALLOW_HTTP_PUBLIC_URL !== 'true'
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message:
+          'must be https:// when sending over SMTP (one-click unsubscribe links, RFC 8058, need https); set ALLOW_HTTP_PUBLIC_URL=true if a proxy serves it over https, or GAZETTE_ENV=development',
+      });
+    }
   });
+
+/** `200/s` → 200 messages per 1 s window; `0` or unset → no limit. */
+export function parseRate(value: string | undefined): { messages: number; perSeconds: number } | undefined {
+  if (!value || value === '0') return undefined;
+  const [count = '0', unit = 's'] = value.split('/');
+  const perSeconds = unit.startsWith('h') ? 3600 : unit.startsWith('m') ? 60 : 1;
+  return { messages: Number(count), perSeconds };
+}
 
 /** Used only when GAZETTE_ENV=development and no SECRET is set: links are then forgeable by anyone. */
 const DEVELOPMENT_SECRET = 'gazette-development-secret-do-not-use-in-production';
@@ -142,7 +178,15 @@ export interface Config {
     dkim?: { domainName: string; keySelector: string; privateKeyFile: string };
   };
   workerConcurrency: number;
-  send: { attempts: number; backoffMs: number; transientBudget: number };
+  send: {
+    attempts: number;
+    backoffMs: number;
+    transientBudget: number;
+    /** Messages per window across all workers (MAIL_RATE); absent: unlimited. */
+    rate?: { messages: number; perSeconds: number };
+  };
+  /** Seconds after an edition ends before its per-reader data expires. */
+  retentionSeconds: number;
   logLevel: string;
 }
 
@@ -201,7 +245,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
         : {}),
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
-    send: { attempts: e.SEND_ATTEMPTS, backoffMs: e.SEND_BACKOFF_MS, transientBudget: e.ERROR_BUDGET_TRANSIENT },
+    send: {
+      attempts: e.SEND_ATTEMPTS,
+      backoffMs: e.SEND_BACKOFF_MS,
+      transientBudget: e.ERROR_BUDGET_TRANSIENT,
+      ...(parseRate(e.MAIL_RATE) ? { rate: parseRate(e.MAIL_RATE) } : {}),
+    },
+    retentionSeconds: e.EDITION_RETENTION_DAYS * 86_400,
     logLevel: e.LOG_LEVEL,
   };
   return Object.freeze(config);

@@ -12,6 +12,7 @@ import { Dispatcher } from './delivery/dispatcher.js';
 import { Ledger } from './delivery/ledger.js';
 import { createMailer } from './delivery/mailer.js';
 import { archiveUrl, type Identity } from './delivery/message.js';
+import { MailRate } from './delivery/rate.js';
 import { Renders } from './delivery/renders.js';
 import { SuppressionList } from './delivery/suppression.js';
 import { EditionPlanner } from './editions/planner.js';
@@ -84,6 +85,7 @@ export async function createContainer(config: Config, publication: Publication, 
     flowFanOut(() => producer),
     ledger,
     log,
+    config.retentionSeconds,
   );
   const subscriptions = new SubscriptionService({
     redis,
@@ -131,6 +133,7 @@ export async function createContainer(config: Config, publication: Publication, 
       identity,
       editions,
       budget: { ...DEFAULT_BUDGET, consecutiveTransient: config.send.transientBudget },
+      ...(config.send.rate ? { rate: new MailRate(redis, config.redisPrefix, config.send.rate) } : {}),
       log,
       stopping: stopping.signal,
     }),

@@ -6,10 +6,15 @@ import { createRedis } from '../store/redis.js';
 
 export type EditionRun =
   | { status: 'skipped'; reason: string }
-  | { status: EditionState; editionId: string; planned: 'planned' | 'existing'; result: EditionStatus };
+  | {
+      status: Exclude<EditionState, 'skipped'>;
+      editionId: string;
+      planned: 'planned' | 'existing';
+      result: EditionStatus;
+    };
 
 /** States in which an edition waits for nobody: sending is over, or a person must act. */
-const SETTLED: ReadonlySet<EditionState> = new Set(['dispatched', 'incomplete', 'paused', 'cancelled']);
+const SETTLED: ReadonlySet<EditionState> = new Set(['dispatched', 'incomplete', 'paused', 'cancelled', 'skipped']);
 
 /** How often a follower re-reads the edition's counts. */
 const POLL_MS = 500;
@@ -40,6 +45,7 @@ export async function runEdition(
     };
     if (planned.status === 'skipped') return { status: 'skipped', reason: planned.reason ?? 'nothing to send' };
     const result = await followEdition(s, planned.editionId, onProgress, signal);
+    if (result.state === 'skipped') return { status: 'skipped', reason: result.skippedReason ?? 'nothing to send' };
     return {
       status: result.state,
       editionId: planned.editionId,

@@ -50,22 +50,30 @@ export class Audience {
       const ids = await this.readers.members(list.id, offset, PAGE);
       const entries: string[] = [];
       const sets = new Set<string>();
+      const noNews: string[] = [];
       for (const { subscription } of await this.readers.loadMany(list.id, ids)) {
         if (subscription.status !== 'confirmed') continue;
         const topics = readerTopics(edition, list, subscription.topics);
         if (topics.length === 0) {
-          await this.ledger.settle(edition.id, subscription.readerId, 'skipped', 'no-news');
+          noNews.push(subscription.readerId);
           continue;
         }
         entries.push(`${subscription.readerId} ${topicKey(topics)}`);
         sets.add(topicKey(topics));
       }
+      // One round trip per page, not one script call per reader.
+      if (noNews.length) await this.ledger.settleMany(edition.id, noNews, 'skipped', 'no-news');
       if (entries.length) await this.redis.rpush(scratch, ...entries);
       if (sets.size) await this.redis.sadd(this.k.editionTopicSets(edition.id), ...sets);
     }
     if (!(await this.redis.exists(scratch))) await this.redis.rpush(scratch, '');
     const moved = await this.redis.renamenx(scratch, key);
     if (!moved) await this.redis.del(scratch);
+  }
+
+  /** Forget a frozen audience (an edition skipped for want of readers, sent again). */
+  async discard(editionId: string): Promise<void> {
+    await this.redis.del(this.k.editionAudience(editionId), this.k.editionTopicSets(editionId));
   }
 
   /** Entries `[start, start + count)` of the frozen audience. */

@@ -7,6 +7,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { Ledger } from './ledger.js';
 import { MailError, type Mailer } from './mailer.js';
 import { envelope, type Identity, readerLinks } from './message.js';
+import type { MailRate } from './rate.js';
 import type { Renders } from './renders.js';
 import type { SuppressionList } from './suppression.js';
 
@@ -92,6 +93,8 @@ export class BatchSender {
       identity: Identity;
       editions: EditionStore;
       budget?: ErrorBudget;
+      /** The send rate across all workers (MAIL_RATE); absent: as fast as the server takes. */
+      rate?: MailRate;
       log: Logger;
       /** Aborted at shutdown: no new reader is started; sends in flight finish and settle. */
       stopping?: AbortSignal;
@@ -120,6 +123,8 @@ export class BatchSender {
         halt.abort();
         return;
       }
+      // The turn is taken before the claim, so a long wait never holds a claim.
+      if (this.deps.rate && !(await this.deps.rate.take(halt.signal))) return;
       const claim = await ledger.claim(editionId, entry.readerId);
       if (!claim.claimed) {
         if (claim.state === 'busy') throw new BatchBusyError(editionId, entry.readerId);

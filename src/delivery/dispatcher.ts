@@ -1,8 +1,9 @@
 import type { Edition } from '../editions/edition.js';
+import { readerTopics } from '../editions/plan.js';
 import type { EditionStatus, EditionStore } from '../editions/store.js';
 import type { Logger } from '../logger.js';
 import { findList, type List, type Publication } from '../publication.js';
-import type { Audience } from './audience.js';
+import { type Audience, topicKey } from './audience.js';
 import type { Ledger } from './ledger.js';
 import type { Renders } from './renders.js';
 
@@ -31,6 +32,9 @@ export type DispatchOutcome =
   | { status: 'fanned-out'; audience: number; batches: number; renders: number }
   | { status: 'skipped'; reason: string };
 
+/** Default days an ended edition keeps its per-reader data. */
+export const DEFAULT_RETENTION_SECONDS = 30 * 86_400;
+
 /**
  * Turns a planned edition into send batches: freezes the audience, renders each topic set once
  * (MJML never runs per reader), then fans out batch jobs. Safe to run twice: the audience is
@@ -45,6 +49,8 @@ export class Dispatcher {
     private readonly fanOut: FanOut,
     private readonly ledger: Ledger,
     private readonly log: Logger,
+    /** How long an ended edition keeps its audience, renders and ledger (EDITION_RETENTION_DAYS). */
+    private readonly retentionSeconds = DEFAULT_RETENTION_SECONDS,
   ) {}
 
   async load(editionId: string): Promise<{ edition: Edition; list: List }> {
@@ -58,11 +64,21 @@ export class Dispatcher {
   async dispatch(editionId: string): Promise<DispatchOutcome> {
     const { edition, list } = await this.load(editionId);
     const status = await this.editions.status(editionId);
-    if (status && status.state !== 'planned' && status.state !== 'dispatching') {
+    if (status?.state === 'skipped') {
+      // Skipped for want of readers: sending the slot again freezes the audience it has now.
+      await this.audience.discard(editionId);
+    } else if (status && status.state !== 'planned' && status.state !== 'dispatching') {
       return { status: 'skipped', reason: `edition already ${status.state}` };
     }
     await this.editions.setState(editionId, 'dispatching');
     const { size, topicSets } = await this.audience.freeze(edition, list);
+    if (size === 0 && (await this.editions.status(editionId))?.skipped === 0) {
+      const reason = `list "${list.id}" has no confirmed reader`;
+      await this.editions.recordSkipped(editionId, reason);
+      await this.expire(editionId, list);
+      this.log.warn({ event: 'edition.skipped', editionId, reason }, `edition skipped: ${reason}`);
+      return { status: 'skipped', reason };
+    }
     let renders = 0;
     for (const topics of topicSets) if (await this.renders.ensure(edition, list, topics)) renders += 1;
     await this.editions.recordAudience(editionId, size, list.batchSize);
@@ -102,6 +118,8 @@ export class Dispatcher {
             ? 'paused'
             : 'incomplete';
     await this.editions.recordEnd(editionId, state, pending);
+    // A paused edition waits for a person; any other end starts the retention clock.
+    if (state !== 'paused') await this.expire(editionId, (await this.load(editionId)).list);
     const status = (await this.editions.status(editionId)) as EditionStatus;
     const event = `edition.${state}`;
     if (state === 'dispatched' || state === 'cancelled') this.log.info({ event, editionId, ...status }, event);
@@ -150,6 +168,11 @@ export class Dispatcher {
         `edition ${editionId} is ${status?.state ?? 'unknown'}: only a paused or incomplete edition can be resumed`,
       );
     }
+    if (!(await this.editions.retain(editionId))) {
+      throw new EditionStateError(
+        `edition ${editionId} can no longer be resumed: its audience and ledger expired (EDITION_RETENTION_DAYS)`,
+      );
+    }
     const run = await this.editions.startRun(editionId);
     const { pending, batches } = await this.pending(editionId);
     if (batches.length === 0) {
@@ -174,9 +197,22 @@ export class Dispatcher {
     if (!running) {
       await this.settleCancelled(editionId);
       await this.editions.recordEnd(editionId, 'cancelled', 0);
+      await this.expire(editionId, (await this.load(editionId)).list);
     }
     this.log.warn({ event: 'edition.cancelled', editionId }, 'edition cancelled');
     return (await this.editions.status(editionId)) as EditionStatus;
+  }
+
+  /**
+   * Start the retention clock: the audience, topic sets, renders and ledger go after the
+   * retention; the edition, its counts and the archive copy (the render for every topic) stay.
+   */
+  private async expire(editionId: string, list: List): Promise<void> {
+    const edition = (await this.editions.get(editionId)) as Edition;
+    const archive = readerTopics(edition, list, []);
+    const keep = [topicKey(archive.length ? archive : list.topics)];
+    const expiresAt = await this.editions.expireReaderData(editionId, this.retentionSeconds, keep);
+    this.log.debug({ event: 'edition.retention', editionId, expiresAt }, 'edition data expires');
   }
 
   private async settleCancelled(editionId: string): Promise<void> {
@@ -185,10 +221,8 @@ export class Dispatcher {
     for (let start = 0; start < total; start += size) {
       const ids = (await this.audience.range(editionId, start, size)).map((e) => e.readerId);
       const lines = await this.ledger.entries(editionId, ids);
-      for (const [i, line] of lines.entries()) {
-        if (!line || line.startsWith('sending'))
-          await this.ledger.settle(editionId, ids[i] as string, 'cancelled', 'edition cancelled');
-      }
+      const open = ids.filter((_, i) => !lines[i] || lines[i]?.startsWith('sending'));
+      await this.ledger.settleMany(editionId, open, 'cancelled', 'edition cancelled');
     }
   }
 }

@@ -98,6 +98,19 @@ export class Ledger {
     return r === 1;
   }
 
+  /** {@link settle} for many readers in one round trip; returns how many were newly settled. */
+  async settleMany(editionId: string, readerIds: readonly string[], state: FinalState, detail = ''): Promise<number> {
+    if (readerIds.length === 0) return 0;
+    const value = `${state} ${new Date().toISOString()} ${detail}`.trim();
+    const pipeline = this.redis.pipeline();
+    for (const id of readerIds) {
+      pipeline.eval(SETTLE, 2, this.k.ledger(editionId), this.k.editionStatus(editionId), id, value, state);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    return results.filter(([, r]) => r === 1).length;
+  }
+
   /** Ledger lines of `readerIds`, in order (null: never claimed). */
   async entries(editionId: string, readerIds: readonly string[]): Promise<Array<string | null>> {
     if (readerIds.length === 0) return [];

@@ -6,8 +6,10 @@ import type { Edition } from './edition.js';
  * `dispatched`: every reader of the audience is in a final state. `incomplete`: the edition's
  * batches ended with readers in no final state (`pending` says how many; `send --resume`
  * re-drives them). `paused`: stopped by a person or by the error budget (`pausedReason`).
+ * `skipped`: nothing was sent because the list had no confirmed reader (`skippedReason`); sending
+ * the slot again once it has readers dispatches it.
  */
-export type EditionState = 'planned' | 'dispatching' | 'dispatched' | 'incomplete' | 'paused' | 'cancelled';
+export type EditionState = 'planned' | 'dispatching' | 'dispatched' | 'incomplete' | 'paused' | 'cancelled' | 'skipped';
 
 /** What a running batch must obey: checked between readers. */
 export type EditionControl = 'run' | 'paused' | 'cancelled';
@@ -26,6 +28,11 @@ export interface EditionStatus {
   renders: number;
   /** Why the edition is paused (a person, or the error budget). */
   pausedReason?: string;
+  /** Why the edition was skipped. */
+  skippedReason?: string;
+  /** When the edition last ended a run (ISO), and when its audience, renders and ledger expire. */
+  endedAt?: string;
+  expiresAt?: string;
   /** Send runs: the first fan-out is run 0, each resume adds one. */
   run: number;
 }
@@ -129,7 +136,56 @@ export class EditionStore {
 
   /** Record how a run ended: its state and the readers still pending. */
   async recordEnd(id: string, state: EditionState, pending: number): Promise<void> {
-    await this.redis.hset(this.k.editionStatus(id), 'state', state, 'pending', pending);
+    await this.redis.hset(
+      this.k.editionStatus(id),
+      'state',
+      state,
+      'pending',
+      pending,
+      'endedAt',
+      new Date().toISOString(),
+    );
+  }
+
+  /** Record that the edition sent nothing, and why. */
+  async recordSkipped(id: string, reason: string): Promise<void> {
+    await this.redis.hset(this.k.editionStatus(id), 'state', 'skipped', 'skippedReason', reason, 'pending', 0);
+  }
+
+  /**
+   * The per-reader keys of an edition (audience, topic sets, renders, ledger), for retention.
+   * `keep` names topic sets whose render stays (the archive copy).
+   */
+  async readerKeys(id: string, keep: readonly string[] = []): Promise<string[]> {
+    const sets = await this.redis.smembers(this.k.editionTopicSets(id));
+    return [
+      this.k.editionAudience(id),
+      this.k.editionTopicSets(id),
+      this.k.ledger(id),
+      ...sets.filter((set) => !keep.includes(set)).map((set) => this.k.editionRender(id, set)),
+    ];
+  }
+
+  /**
+   * Let the edition's per-reader data expire `seconds` from now; its edition record, status
+   * counts and archive copy stay. A resume before then keeps them again ({@link retain}).
+   */
+  async expireReaderData(id: string, seconds: number, keep: readonly string[] = []): Promise<Date> {
+    const expiresAt = new Date(Date.now() + seconds * 1000);
+    const tx = this.redis.multi();
+    for (const key of await this.readerKeys(id, keep)) tx.expire(key, Math.max(1, Math.round(seconds)));
+    tx.hset(this.k.editionStatus(id), 'expiresAt', expiresAt.toISOString());
+    await tx.exec();
+    return expiresAt;
+  }
+
+  /** Undo {@link expireReaderData} (a resumed edition needs its audience and ledger). */
+  async retain(id: string): Promise<boolean> {
+    const tx = this.redis.multi();
+    for (const key of await this.readerKeys(id)) tx.persist(key);
+    tx.hdel(this.k.editionStatus(id), 'expiresAt');
+    await tx.exec();
+    return (await this.redis.exists(this.k.editionAudience(id))) === 1;
   }
 
   /**
@@ -174,6 +230,9 @@ export class EditionStore {
       renders: n('renders'),
       run: n('run'),
       ...(h.pausedReason ? { pausedReason: h.pausedReason } : {}),
+      ...(h.skippedReason ? { skippedReason: h.skippedReason } : {}),
+      ...(h.endedAt ? { endedAt: h.endedAt } : {}),
+      ...(h.expiresAt ? { expiresAt: h.expiresAt } : {}),
     };
   }
 }
