@@ -24,12 +24,8 @@ export const READER_PLACEHOLDERS = Object.freeze({
   unsubscribeUrl: '{{reader.unsubscribeUrl}}',
 });
 
-/**
- * Stands in for `{` from publisher data between the stages, so stage 2 never reads publisher
- * text as a Handlebars expression. Stage 1 turns it into `&#123;` in HTML; stage 2 turns it back
- * into `{` in text. The briefing parser strips U+E000 from input, so it cannot occur naturally.
- */
-export const BRACE_SENTINEL = '\uE000';
+/** Stands in for publisher `{` between the stages (see `src/briefings/values.ts`). */
+export { BRACE_SENTINEL } from '../briefings/values.js';
 
 /** The name of one per-reader value. */
 export type ReaderField = keyof typeof READER_PLACEHOLDERS;
