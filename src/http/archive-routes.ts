@@ -4,7 +4,7 @@ import { archiveUrl } from '../delivery/message.js';
 import type { Edition } from '../editions/edition.js';
 import { readerTopics } from '../editions/plan.js';
 import { findList, type List } from '../publication.js';
-import { formatDate } from '../render/templates.js';
+import { formatDate } from '../render/dates.js';
 import type { Services } from '../services.js';
 import { NotFoundError } from '../subscriptions/errors.js';
 import type { Pages } from './pages.js';
@@ -48,7 +48,7 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
     const list = listOr404(req.params.list);
     const editions = (await sent(list, ARCHIVE_SIZE)).map((e) => ({
       id: e.id,
-      date: formatDate(e.cutoff, list.schedule.tz),
+      date: formatDate(e.cutoff, list.schedule.tz, list.locale),
       subject: summary(e),
     }));
     return reply
@@ -71,7 +71,7 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
       ],
       entries: editions.map((e) => ({
         id: archiveUrl(base, e),
-        title: { value: `${list.name}, ${formatDate(e.cutoff, list.schedule.tz)}` },
+        title: { value: `${list.name}, ${formatDate(e.cutoff, list.schedule.tz, list.locale)}` },
         updated: new Date(e.cutoff),
         published: new Date(e.cutoff),
         summary: { value: summary(e) },
@@ -86,7 +86,7 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
     const edition = await published(list, req.params.edition);
     if (!edition) throw new NotFoundError(`unknown edition "${req.params.edition}"`);
     const topics = readerTopics(edition, list, []);
-    const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics);
+    const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics, true);
     const subscribeUrl = `${s.config.publicUrl}/subscribe/${list.id}`;
     const page = personalize({ name: '', preferencesUrl: subscribeUrl, unsubscribeUrl: subscribeUrl });
     return reply.type('text/html; charset=utf-8').send(page.html);
