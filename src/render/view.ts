@@ -129,7 +129,12 @@ export function buildView(input: ViewInput, sections: readonly EditionSection[],
     subject,
     preheader,
     intro: introFor(sections),
-    contents: sections.map((s) => ({ name: s.name, count: s.briefings.length })),
+    // `label` keeps name and count on one line of the text part (a no-break space).
+    contents: sections.map((s) => ({
+      name: s.name,
+      count: s.briefings.length,
+      label: `${s.name}\u00a0(${s.briefings.length})`,
+    })),
     trimmed: trimmed
       ? 'A long issue: to keep this email whole in every inbox, some briefings are shown as headlines only, and the rest are on the web.'
       : '',

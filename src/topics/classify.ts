@@ -2,7 +2,7 @@ import type { Topic } from '../publication.js';
 
 /** What the classifier looks at: publisher terms, title and lead. */
 export interface Classifiable {
-  terms: string[];
+  terms: readonly string[];
   title: string;
   lead: string;
 }
