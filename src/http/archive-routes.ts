@@ -12,6 +12,8 @@ import { listView, type ZodApp } from './types.js';
 
 const listParams = z.object({ list: z.string().max(63) });
 const editionParams = z.object({ list: z.string().max(63), edition: z.string().max(120) });
+/** `?topics=a,b`: the page for one topic set (a digest's "more on the web" links ask for it). */
+const editionQuery = z.object({ topics: z.string().max(2000).optional() });
 
 /** How many past editions the index and the feed show. */
 const ARCHIVE_SIZE = 50;
@@ -81,14 +83,19 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
     return reply.type('application/atom+xml; charset=utf-8').send(xml);
   });
 
-  app.get('/archive/:list/:edition', { schema: { params: editionParams } }, async (req, reply) => {
-    const list = listOr404(req.params.list);
-    const edition = await published(list, req.params.edition);
-    if (!edition) throw new NotFoundError(`unknown edition "${req.params.edition}"`);
-    const topics = readerTopics(edition, list, []);
-    const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics, true);
-    const subscribeUrl = `${s.config.publicUrl}/subscribe/${list.id}`;
-    const page = personalize({ name: '', preferencesUrl: subscribeUrl, unsubscribeUrl: subscribeUrl });
-    return reply.type('text/html; charset=utf-8').send(page.html);
-  });
+  app.get(
+    '/archive/:list/:edition',
+    { schema: { params: editionParams, querystring: editionQuery } },
+    async (req, reply) => {
+      const list = listOr404(req.params.list);
+      const edition = await published(list, req.params.edition);
+      if (!edition) throw new NotFoundError(`unknown edition "${req.params.edition}"`);
+      const asked = (req.query.topics ?? '').split(',').filter((t) => list.topics.includes(t));
+      const topics = readerTopics(edition, list, asked);
+      const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics, true);
+      const subscribeUrl = `${s.config.publicUrl}/subscribe/${list.id}`;
+      const page = personalize({ name: '', preferencesUrl: subscribeUrl, unsubscribeUrl: subscribeUrl });
+      return reply.type('text/html; charset=utf-8').send(page.html);
+    },
+  );
 }

@@ -87,6 +87,18 @@ function introFor(sections: readonly EditionSection[]): string {
   return `${total} new ${noun} in ${joinNames(sections.map((s) => s.name))}.`;
 }
 
+/**
+ * The archive page for the reader's sections: the whole edition, or (`?topics=a,b`) the same
+ * topic set the reader gets, so every briefing the email leaves out is in the section its
+ * "more on the web" link points to.
+ */
+function archiveFor(archiveUrl: string, edition: Edition, sections: readonly EditionSection[]): string {
+  if (edition.sections.every((e) => sections.some((s) => s.topic === e.topic))) return archiveUrl;
+  const url = new URL(archiveUrl);
+  url.searchParams.set('topics', sections.map((s) => s.topic).join(','));
+  return url.href;
+}
+
 /** Everything one render needs to know besides the sections. */
 export interface ViewInput {
   publication: Publication;
@@ -98,6 +110,7 @@ export interface ViewInput {
 /** Build the template view for `sections` shown with `trim`. */
 export function buildView(input: ViewInput, sections: readonly EditionSection[], trim: Trim) {
   const { publication, list, edition, archiveUrl } = input;
+  const webUrl = archiveFor(archiveUrl, edition, sections);
   const { tz } = list.schedule;
   const date = formatDate(edition.cutoff, tz, list.locale);
   const subject = subjectFor(list, date, sections);
@@ -121,7 +134,7 @@ export function buildView(input: ViewInput, sections: readonly EditionSection[],
       cards: s.briefings.slice(0, trim.full).map(card),
       links: links.map((b) => ({ title: shorten(b.title, LIMITS.title), url: b.url })),
       more,
-      moreUrl: `${archiveUrl}#${sectionAnchor(s.topic)}`,
+      moreUrl: `${webUrl}#${sectionAnchor(s.topic)}`,
     };
   });
   const trimmed = shown.some((s) => s.links.length > 0 || s.more > 0);

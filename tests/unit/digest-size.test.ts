@@ -18,12 +18,12 @@ const publication = digestPublication();
 const list = theList(publication);
 const big = sampleEdition([200, 150, 100, 50]);
 const everyTopic = list.topics;
-const render = (edition = big, web = false, p = publication) =>
+const render = (edition = big, web = false, p = publication, topics = everyTopic) =>
   renderTopicSet({
     publication: p,
     list: theList(p),
     edition,
-    topics: everyTopic,
+    topics,
     archiveUrl: ARCHIVE_URL,
     templates,
     web,
@@ -57,10 +57,24 @@ describe('the size budget', () => {
     expect(mail.html).toContain('some briefings are shown as headlines only');
     expect(mail.text.replace(/\s+/g, ' ')).toContain('some briefings are shown as headlines only');
 
+    await expectReachable(everyTopic, ARCHIVE_URL);
+  });
+
+  it('sends a reader of some topics to the archive page of just those topics', async () => {
+    const digest = await render(big, false, publication, ['china', 'diplomacy']);
+    expect(kB(digest.html)).toBeLessThan(90);
+    expect(digest.shown.cards + digest.shown.links + digest.shown.web).toBe(150 + 50);
+    expect(digest.shown.web).toBeGreaterThan(0);
+    await expectReachable(['china', 'diplomacy'], `${ARCHIVE_URL}?topics=diplomacy%2Cchina`);
+  });
+
+  /** Every briefing of `topics` is a link in the email, or on the web page its section's "more" link opens. */
+  async function expectReachable(topics: string[], webPage: string) {
+    const mail = compilePersonalizer(await render(big, false, publication, topics))({ ...SAMPLE_READER });
     const inEmail = urlsBySection(mail.html);
-    const web = compilePersonalizer(await render(big, true))({ ...SAMPLE_READER, followed: [] });
+    const web = compilePersonalizer(await render(big, true, publication, topics))({ ...SAMPLE_READER });
     const onWeb = urlsBySection(web.html);
-    for (const section of big.sections) {
+    for (const section of big.sections.filter((s) => topics.includes(s.topic))) {
       const anchor = sectionAnchor(section.topic);
       const shown = inEmail.get(anchor) ?? new Set();
       const missing = section.briefings.filter((b) => !shown.has(b.url));
@@ -68,13 +82,13 @@ describe('the size budget', () => {
       // "N more on the web" names the count and links the archive page's section…
       const more = new RegExp(`<a href="([^"]+)">${missing.length} more on the web`).exec(mail.html);
       expect(more, `${section.topic}: ${missing.length} more on the web`).not.toBeNull();
-      expect(decodeHTML(more?.[1] ?? '')).toBe(`${ARCHIVE_URL}#${anchor}`);
+      expect(decodeHTML(more?.[1] ?? '')).toBe(`${webPage}#${anchor}`);
       // …where every one of them is.
       for (const b of missing) expect(onWeb.get(anchor)?.has(b.url), b.url).toBe(true);
     }
     // The web page is never trimmed.
     expect(web.html).not.toContain('more on the web');
-  });
+  }
 
   it('keeps a small edition whole, and follows a tighter per-list budget', async () => {
     const small = await render(sampleEdition([3, 3, 3, 3]));
