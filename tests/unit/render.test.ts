@@ -277,3 +277,36 @@ describe('size and cost', () => {
     expect(perReader).toBeGreaterThan(0);
   });
 });
+
+describe('the look of a list’s digest', () => {
+  it('lists the sections with counts under the greeting, in HTML and text', async () => {
+    const mail = compilePersonalizer(both)(ADA);
+    expect(mail.html).toMatch(
+      /Hello Ada,[\s\S]*<strong>In this issue:<\/strong> Diplomacy&nbsp;\(2\) · Economy &amp; Trade&nbsp;\(1\)/,
+    );
+    expect(mail.text).toMatch(/^Hello Ada,\n.*\nIn this issue: Diplomacy\u00a0\(2\) · Economy & Trade\u00a0\(1\)$/m);
+  });
+
+  it('shows the list’s logo (with alt text) and accent colour, and declares light and dark schemes', async () => {
+    const styled = listSchema.parse({
+      ...list,
+      logo: { url: 'https://koreapro.org/logo.png', alt: 'Korea Pro logo', width: 120 },
+      accentColor: '#8a1538',
+    });
+    const { html } = compilePersonalizer(await render(['diplomacy'], edition, styled))(ADA);
+    expect(html).toMatch(/<img[^>]+alt="Korea Pro logo"[^>]+src="https:\/\/koreapro\.org\/logo\.png"/);
+    expect(html).toContain('background:#8a1538');
+    expect(html).not.toContain('#0b5cad');
+    expect(html).toContain('<meta name="color-scheme" content="light dark"');
+    expect(html).toMatch(/@media \(prefers-color-scheme: dark\)/);
+    const plain = compilePersonalizer(await render(['diplomacy']))(ADA).html;
+    expect(plain).not.toContain('<img');
+    expect(plain).toContain('background:#0b5cad');
+  });
+
+  it('writes the subject from the list’s pattern', async () => {
+    const patterned = listSchema.parse({ ...list, subject: '{count} briefings: {headline} — {list}, {date}' });
+    const digest = await render(['diplomacy', 'economy'], edition, patterned);
+    expect(digest.subject).toBe('3 briefings: Korea’s & China’s <b>thaw</b> — Korea Daily, 21 Aug 2024');
+  });
+});
