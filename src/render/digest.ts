@@ -7,13 +7,13 @@ import { BRACE_SENTINEL, type Templates } from './templates.js';
 import { wrapText } from './text.js';
 import { buildView, NO_TRIM, type Trim } from './view.js';
 
-export { shorten } from './view.js';
-
 /**
  * Stage 1 of rendering: one edition for one topic set → HTML and text that still hold the
  * per-reader placeholders (`{{reader.name}}`, `{{reader.preferencesUrl}}`,
- * `{{reader.unsubscribeUrl}}`). Runs once per edition and topic set, never per reader;
- * `personalize.ts` fills the placeholders.
+ * `{{reader.unsubscribeUrl}}`, `{{reader.following}}`). Runs once per edition and topic set,
+ * never per reader; `personalize.ts` fills the placeholders. Which briefing goes where is
+ * `sections.ts`, what the templates see `view.ts`, the size budget `budget.ts`, the text
+ * layout `text.ts`.
  */
 
 /** A digest rendered for one edition and topic set, before personalization. */
