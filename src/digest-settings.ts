@@ -77,7 +77,7 @@ const subject = z
   });
 
 /** The size budget of one digest's HTML, in kilobytes (1000 bytes), under Gmail's 102 KB clip. */
-export const budgetKB = z.number().min(20).max(100);
+export const budgetKB = z.number().min(30).max(100);
 
 /** Spread into `listSchema`. */
 export const listDigestSettings = {

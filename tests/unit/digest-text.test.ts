@@ -25,7 +25,7 @@ describe('the plain-text part', () => {
       name: 'The Extraordinarily Long-Named Korea Pro Morning Briefing for Subscribers in Seoul',
     });
     const list = theList(publication);
-    const base = sampleEdition([4, 4, 4, 4]);
+    const base = sampleEdition([12, 12, 12, 12]);
     const word = 'Supercalifragilisticexpialidocious-and-then-some-more-letters-to-pass-the-width-easily';
     const edition: Edition = {
       ...base,
@@ -42,7 +42,7 @@ describe('the plain-text part', () => {
       })),
     };
     // A small budget, so that title-only links and "more on the web" are in the text too.
-    for (const sizeBudgetKB of [90, 20]) {
+    for (const sizeBudgetKB of [90, 30]) {
       const p = { ...publication, sizeBudgetKB, lists: [{ ...list, sizeBudgetKB }] };
       const digest = await renderTopicSet({
         publication: p,
@@ -62,7 +62,7 @@ describe('the plain-text part', () => {
       }
       expect(mail.text).toContain(`\n${SAMPLE_READER.unsubscribeUrl}\n`);
       if (sizeBudgetKB === 90) expect(mail.text).toContain(`\nhttps://koreapro.org/${'x'.repeat(90)}\n`);
-      if (sizeBudgetKB === 20) expect(mail.text).toMatch(/\d+ more on the web:\nhttps:\/\/news\.example\/archive\//);
+      if (sizeBudgetKB === 30) expect(mail.text).toMatch(/\d+ more on the web:\nhttps:\/\/news\.example\/archive\//);
     }
   });
 
