@@ -90,7 +90,10 @@ async function placement(followed: string[]) {
   let section = '';
   for (const line of mail.text.split('\n')) {
     const heading = /^== (.+) ==$/.exec(line);
-    if (heading?.[1]) order.push((section = heading[1]));
+    if (heading?.[1]) {
+      section = heading[1];
+      order.push(section);
+    }
     for (const [key, b] of Object.entries(BRIEFINGS)) if (line === b.title) where.set(key as Key, section);
   }
   return { where, order, mail };
