@@ -34,6 +34,10 @@ describe('screenshots of a 4-section digest (headless Chromium)', () => {
       expect(size.height).toBeGreaterThan(2000);
       expect(contrast(shot.colors.text, shot.colors.background), `${shot.file} text`).toBeGreaterThan(7);
       expect(contrast(shot.colors.headline, shot.colors.background), `${shot.file} headline`).toBeGreaterThan(7);
+      expect(contrast(shot.colors.footer, shot.colors.page), `${shot.file} footer`).toBeGreaterThan(4.5);
+      // The page around the cards follows the scheme too.
+      if (shot.scheme === 'dark') expect(luminance(shot.colors.page), shot.file).toBeLessThan(0.05);
+      else expect(luminance(shot.colors.page), shot.file).toBeGreaterThan(0.8);
     }
     const by = (width: number, scheme: Shot['scheme']) => shots.find((s) => s.width === width && s.scheme === scheme);
     // Dark mode really applies: dark background, light text.

@@ -18,11 +18,20 @@ const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="64
 <rect width="64" height="64" rx="12" fill="#8a1538"/><text x="32" y="44" font-family="Georgia,serif" font-size="36" fill="#fff" text-anchor="middle">K</text>
 <text x="80" y="42" font-family="Georgia,serif" font-size="28" fill="#8a1538">Korea Pro</text></svg>`;
 
-/** Computed colours in the first topic section (the second `.g-card`; the first is the header). */
+/**
+ * Computed colours: in the first topic section (the second `.g-card`; the first is the header),
+ * of the page around the cards, and of the footer's text.
+ */
 const COLORS = `(() => {
   const section = document.querySelectorAll('.g-card')[1];
   const style = (el, prop) => (el ? getComputedStyle(el)[prop] : '');
+  // What shows around the cards: the first opaque background under the page's top-left corner.
+  let under = document.elementFromPoint(4, 4);
+  while (under && style(under, 'backgroundColor') === 'rgba(0, 0, 0, 0)') under = under.parentElement;
+  const footer = document.querySelector('.g-footer p');
   return {
+    page: style(under, 'backgroundColor'),
+    footer: style(footer, 'color'),
     background: style(section, 'backgroundColor'),
     text: style(section && section.querySelector('h3 + p + p'), 'color'),
     headline: style(section && section.querySelector('h3 a'), 'color'),
@@ -34,7 +43,7 @@ export interface Shot {
   width: number;
   scheme: 'light' | 'dark';
   /** Computed colours in the first topic section (`rgb(…)`): background, a lead's text, a headline. */
-  colors: { background: string; text: string; headline: string };
+  colors: { background: string; text: string; headline: string; page: string; footer: string };
 }
 
 /** The personalized HTML of a 4-section digest with the list's logo and accent colour. */
