@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { budgetKB, DEFAULT_BUDGET_KB, listDigestSettings } from './digest-settings.js';
 import { scheduleProblem } from './editions/schedule.js';
 import { formatIssues } from './zod-issues.js';
 
@@ -58,6 +59,7 @@ export const listSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]+$/)
     .default('digest'),
+  ...listDigestSettings,
 });
 
 const remote = {
@@ -105,6 +107,8 @@ export const publicationSchema = z
     fallbackTopic: slug,
     lists: z.array(listSchema).min(1),
     sources: z.array(sourceSchema).default([]),
+    /** Default HTML size budget of every list's digest, in KB. @defaultValue 90 */
+    sizeBudgetKB: budgetKB.default(DEFAULT_BUDGET_KB),
   })
   .superRefine((p, ctx) => {
     const topicSlugs = new Set(p.topics.map((t) => t.slug));

@@ -1,6 +1,7 @@
 import { compile, convert, type DomNode, type FormatCallback } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import { repairStrippedParagraphs } from './repair.js';
+import { BRACE_SENTINEL as SENTINEL } from './values.js';
 
 /** What a briefing keeps of a post's body. */
 export interface DigestedContent {
@@ -15,8 +16,6 @@ export interface DigestedContent {
 /** Longest lead, ellipsis included. */
 export const LEAD_MAX_CHARS = 600;
 
-/** Render code uses this private-use character as a sentinel: publisher text must never carry it. */
-const SENTINEL = '\uE000';
 /** A paragraph this short and entirely bold reads as a heading (Korea Pro's "Why It Matters"). */
 const HEADING_MAX_CHARS = 120;
 const WHY_IT_MATTERS = /^why it matters[\s:.!?…—–-]*$/i;

@@ -11,6 +11,7 @@ import type { ParsedBriefing } from './briefing.js';
 import { digestContent, plainText } from './content.js';
 import { DocumentError } from './errors.js';
 import { refuseHostile, unreadable } from './feed-guards.js';
+import { httpUrl, utcTime } from './values.js';
 
 /** Largest feed document read, in bytes (UTF-8). */
 export const FEED_MAX_BYTES = 10 * 1024 * 1024;
@@ -124,8 +125,8 @@ function toBriefing(entry: FeedEntry, source: string): ParsedBriefing {
   if (url === undefined) throw invalid('field "link" must be an http(s) URL');
   if (!entry.title) throw invalid('missing field "title"');
   if (entry.published === undefined) throw invalid('missing field "pubDate"/"published"');
-  const publishedAt = utcTime(entry.published);
-  const modified = entry.modified === undefined ? publishedAt : utcTime(entry.modified);
+  const publishedAt = feedTime(entry.published);
+  const modified = entry.modified === undefined ? publishedAt : feedTime(entry.modified);
   const content = digestContent(entry.html, url);
   return {
     source,
@@ -213,8 +214,6 @@ function isMarkup(type: string | undefined): boolean {
 
 // ── Values ───────────────────────────────────────────────────────────────────────────────────
 
-/** Render code uses this private-use character as a sentinel: publisher text must never carry it. */
-
 function resolve(link: string | undefined, base: string | undefined): string | undefined {
   if (link === undefined) return undefined;
   try {
@@ -224,35 +223,16 @@ function resolve(link: string | undefined, base: string | undefined): string | u
   }
 }
 
-function httpUrl(link: string): string | undefined {
-  try {
-    const url = new URL(link.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function firstDate(...candidates: Array<[field: string, value: string | undefined]>): DateField | undefined {
   const [field, value] = candidates.find(([, v]) => v !== undefined) ?? [];
   return field === undefined || value === undefined ? undefined : { field, value };
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
-const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2}|\b(?:UT|UTC|GMT|[ECMP][SD]T))$/i;
-
-/**
- * ISO-8601 UTC from RFC 3339 (Atom) or RFC 822 (RSS). A date without a zone is read as UTC:
- * `new Date` would read it in the server's zone, and the cursor must not depend on the host.
- */
-function utcTime({ field, value }: DateField): string {
-  const text = value.trim();
-  const zoned =
-    HAS_ZONE.test(text) || ISO_DATE.test(text) ? text : ISO_DATE_TIME.test(text) ? `${text}Z` : `${text} GMT`;
-  const time = new Date(zoned);
-  if (Number.isNaN(time.getTime())) throw invalid(`field "${field}" is not a date-time`);
-  return time.toISOString();
+/** ISO-8601 UTC from RFC 3339 (Atom) or RFC 822 (RSS); a date without a zone is read as UTC. */
+function feedTime({ field, value }: DateField): string {
+  const time = utcTime(value);
+  if (time === undefined) throw invalid(`field "${field}" is not a date-time`);
+  return time;
 }
 
 function invalid(reason: string): DocumentError {

@@ -3,8 +3,7 @@ import { formatIssues } from '../zod-issues.js';
 import type { ParsedBriefing } from './briefing.js';
 import { digestContent, plainText } from './content.js';
 import { DocumentError } from './errors.js';
-
-/** Render code uses this private-use character as a sentinel: publisher text must never carry it. */
+import { httpUrl, utcTime } from './values.js';
 
 const rendered = z.looseObject({ rendered: z.string() });
 
@@ -54,9 +53,9 @@ export function parseWordPressPost(raw: unknown, source: string): ParsedBriefing
   const post = readPost(raw);
   const title = plainText(post.title.rendered);
   if (title === '') throw invalid('empty field "title.rendered"');
-  const url = httpUrl(post.link);
-  const publishedAt = utcTime(post, 'date_gmt', 'date');
-  const modifiedAt = utcTime(post, 'modified_gmt', 'modified') ?? publishedAt;
+  const url = postLink(post.link);
+  const publishedAt = postTime(post, 'date_gmt', 'date');
+  const modifiedAt = postTime(post, 'modified_gmt', 'modified') ?? publishedAt;
   if (publishedAt === undefined || modifiedAt === undefined) throw invalid('missing field "date_gmt"');
   const author = embeddedAuthor(post);
   const content = digestContent(post.content.rendered, url);
@@ -99,33 +98,24 @@ function valueAt(value: unknown, path: readonly string[]): unknown {
   return at;
 }
 
-function httpUrl(link: string): string {
-  let url: URL;
-  try {
-    url = new URL(link.trim());
-  } catch {
-    throw invalid('field "link" is not a URL');
+function postLink(link: string): string {
+  if (httpUrl(link) === undefined) {
+    throw invalid(URL.canParse(link.trim()) ? 'field "link" must be an http(s) URL' : 'field "link" is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('field "link" must be an http(s) URL');
-  return url.href;
+  return httpUrl(link) as string;
 }
 
-const WP_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
-
 /** The GMT field, else the local one read as UTC; undefined when both are absent. */
-function utcTime(
+function postTime(
   post: Post,
   gmtField: 'date_gmt' | 'modified_gmt',
   localField: 'date' | 'modified',
 ): string | undefined {
   const field = post[gmtField] ? gmtField : post[localField] ? localField : undefined;
   if (field === undefined) return undefined;
-  const value = post[field] ?? '';
-  const match = WP_TIME.exec(value);
-  // No zone designator means UTC here; `new Date` would read it in the server's zone instead.
-  const time = match ? new Date(match[1] ? value : `${value}Z`) : undefined;
-  if (time === undefined || Number.isNaN(time.getTime())) throw invalid(`field "${field}" is not a date-time`);
-  return time.toISOString();
+  const time = utcTime(post[field] ?? '');
+  if (time === undefined) throw invalid(`field "${field}" is not a date-time`);
+  return time;
 }
 
 function embeddedAuthor(post: Post): string | undefined {

@@ -52,7 +52,11 @@ export async function writePreview(
     list,
     reader?.id ?? 'preview',
   );
-  const filled = compilePersonalizer(rendered)({ name: reader?.name ?? '', ...links });
+  const filled = compilePersonalizer(rendered)({
+    name: reader?.name ?? '',
+    ...links,
+    followed: subscription?.topics ?? [],
+  });
   await mkdir(path.dirname(path.resolve(req.out)), { recursive: true });
   await writeFile(req.out, filled.html);
   await writeFile(`${req.out.replace(/\.html?$/i, '')}.txt`, filled.text);

@@ -150,6 +150,7 @@ export class BatchSender {
         name: found.reader.name,
         preferencesUrl: links.preferencesUrl,
         unsubscribeUrl: links.unsubscribeUrl,
+        followed: found.subscription.topics,
       });
       try {
         const receipt = await this.deps.mailer.send(

@@ -11,6 +11,11 @@ export type Personalizer = ReturnType<typeof compilePersonalizer>;
 
 const CACHE_LIMIT = 64;
 
+/** `a+b` for an email's render, `a+b~web` for the archive page's (topic slugs never hold `~`). */
+function renderKey(topics: readonly string[], web: boolean): string {
+  return web ? `${topicKey(topics)}~web` : topicKey(topics);
+}
+
 /**
  * Rendered digests per edition and topic set, kept in Redis so that every worker sends the
  * same bytes and MJML runs once per edition and topic set (SET NX: the first render wins).
@@ -27,9 +32,12 @@ export class Renders {
     private readonly archiveUrl: (edition: Edition) => string,
   ) {}
 
-  /** Render the topic set unless already stored. Returns true when this call compiled MJML. */
-  async ensure(edition: Edition, list: List, topics: string[]): Promise<boolean> {
-    const key = this.k.editionRender(edition.id, topicKey(topics));
+  /**
+   * Render the topic set unless already stored. Returns true when this call compiled MJML.
+   * `web`: the archive page's render, without the email's size budget (stored apart).
+   */
+  async ensure(edition: Edition, list: List, topics: string[], web = false): Promise<boolean> {
+    const key = this.k.editionRender(edition.id, renderKey(topics, web));
     if (await this.redis.exists(key)) return false;
     const rendered = await renderTopicSet({
       publication: this.publication,
@@ -38,9 +46,10 @@ export class Renders {
       topics,
       archiveUrl: this.archiveUrl(edition),
       templates: this.templates,
+      web,
     });
     const stored = await this.redis.set(key, JSON.stringify(rendered), 'NX');
-    if (stored) await this.redis.hincrby(this.k.editionStatus(edition.id), 'renders', 1);
+    if (stored && !web) await this.redis.hincrby(this.k.editionStatus(edition.id), 'renders', 1);
     return stored === 'OK';
   }
 
@@ -50,14 +59,14 @@ export class Renders {
   }
 
   /** The compiled personalizer for a topic set (rendering it first if a reader's set is new). */
-  async personalizer(edition: Edition, list: List, topics: string[]): Promise<Personalizer> {
-    const key = topicKey(topics);
+  async personalizer(edition: Edition, list: List, topics: string[], web = false): Promise<Personalizer> {
+    const key = renderKey(topics, web);
     const cacheKey = `${edition.id} ${key}`;
     const cached = this.compiled.get(cacheKey);
     if (cached) return cached;
     let rendered = await this.get(edition.id, key);
     if (!rendered) {
-      await this.ensure(edition, list, topics);
+      await this.ensure(edition, list, topics, web);
       rendered = await this.get(edition.id, key);
     }
     if (!rendered) throw new Error(`render of ${edition.id} for ${key} is missing`);

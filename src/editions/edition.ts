@@ -4,7 +4,10 @@ import type { Briefing } from '../briefings/briefing.js';
 export type EditionBriefing = Pick<
   Briefing,
   'id' | 'url' | 'title' | 'publishedAt' | 'modifiedAt' | 'author' | 'lead' | 'whyItMatters'
->;
+> & {
+  /** The briefing's topics, best-scoring first; absent in editions frozen before it was kept. */
+  topics?: string[];
+};
 
 export interface EditionSection {
   /** Topic slug. */

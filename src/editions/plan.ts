@@ -19,6 +19,7 @@ function freeze(b: Briefing): EditionBriefing {
     ...(b.author ? { author: b.author } : {}),
     lead: b.lead,
     ...(b.whyItMatters ? { whyItMatters: b.whyItMatters } : {}),
+    topics: [...b.topics],
   };
 }
 

@@ -4,7 +4,7 @@ import { archiveUrl } from '../delivery/message.js';
 import type { Edition } from '../editions/edition.js';
 import { readerTopics } from '../editions/plan.js';
 import { findList, type List } from '../publication.js';
-import { formatDate } from '../render/templates.js';
+import { formatDate } from '../render/dates.js';
 import type { Services } from '../services.js';
 import { NotFoundError } from '../subscriptions/errors.js';
 import type { Pages } from './pages.js';
@@ -12,6 +12,8 @@ import { listView, type ZodApp } from './types.js';
 
 const listParams = z.object({ list: z.string().max(63) });
 const editionParams = z.object({ list: z.string().max(63), edition: z.string().max(120) });
+/** `?topics=a,b`: the page for one topic set (a digest's "more on the web" links ask for it). */
+const editionQuery = z.object({ topics: z.string().max(2000).optional() });
 
 /** How many past editions the index and the feed show. */
 const ARCHIVE_SIZE = 50;
@@ -48,7 +50,7 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
     const list = listOr404(req.params.list);
     const editions = (await sent(list, ARCHIVE_SIZE)).map((e) => ({
       id: e.id,
-      date: formatDate(e.cutoff, list.schedule.tz),
+      date: formatDate(e.cutoff, list.schedule.tz, list.locale),
       subject: summary(e),
     }));
     return reply
@@ -71,7 +73,7 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
       ],
       entries: editions.map((e) => ({
         id: archiveUrl(base, e),
-        title: { value: `${list.name}, ${formatDate(e.cutoff, list.schedule.tz)}` },
+        title: { value: `${list.name}, ${formatDate(e.cutoff, list.schedule.tz, list.locale)}` },
         updated: new Date(e.cutoff),
         published: new Date(e.cutoff),
         summary: { value: summary(e) },
@@ -81,14 +83,19 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
     return reply.type('application/atom+xml; charset=utf-8').send(xml);
   });
 
-  app.get('/archive/:list/:edition', { schema: { params: editionParams } }, async (req, reply) => {
-    const list = listOr404(req.params.list);
-    const edition = await published(list, req.params.edition);
-    if (!edition) throw new NotFoundError(`unknown edition "${req.params.edition}"`);
-    const topics = readerTopics(edition, list, []);
-    const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics);
-    const subscribeUrl = `${s.config.publicUrl}/subscribe/${list.id}`;
-    const page = personalize({ name: '', preferencesUrl: subscribeUrl, unsubscribeUrl: subscribeUrl });
-    return reply.type('text/html; charset=utf-8').send(page.html);
-  });
+  app.get(
+    '/archive/:list/:edition',
+    { schema: { params: editionParams, querystring: editionQuery } },
+    async (req, reply) => {
+      const list = listOr404(req.params.list);
+      const edition = await published(list, req.params.edition);
+      if (!edition) throw new NotFoundError(`unknown edition "${req.params.edition}"`);
+      const asked = (req.query.topics ?? '').split(',').filter((t) => list.topics.includes(t));
+      const topics = readerTopics(edition, list, asked);
+      const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics, true);
+      const subscribeUrl = `${s.config.publicUrl}/subscribe/${list.id}`;
+      const page = personalize({ name: '', preferencesUrl: subscribeUrl, unsubscribeUrl: subscribeUrl });
+      return reply.type('text/html; charset=utf-8').send(page.html);
+    },
+  );
 }

@@ -1,13 +1,19 @@
 import mjml2html from 'mjml';
-import type { Edition, EditionBriefing, EditionSection } from '../editions/edition.js';
+import type { Edition, EditionSection } from '../editions/edition.js';
 import type { List, Publication } from '../publication.js';
-import { BRACE_SENTINEL, formatDate, READER_PLACEHOLDERS, type Templates } from './templates.js';
+import { fitTrim } from './budget.js';
+import { type OfferedTopic, readerSections } from './sections.js';
+import { BRACE_SENTINEL, type Templates } from './templates.js';
+import { wrapText } from './text.js';
+import { buildView, NO_TRIM, type Trim } from './view.js';
 
 /**
  * Stage 1 of rendering: one edition for one topic set → HTML and text that still hold the
  * per-reader placeholders (`{{reader.name}}`, `{{reader.preferencesUrl}}`,
- * `{{reader.unsubscribeUrl}}`). Runs once per edition and topic set, never per reader;
- * `personalize.ts` fills the placeholders.
+ * `{{reader.unsubscribeUrl}}`, `{{reader.following}}`). Runs once per edition and topic set,
+ * never per reader; `personalize.ts` fills the placeholders. Which briefing goes where is
+ * `sections.ts`, what the templates see `view.ts`, the size budget `budget.ts`, the text
+ * layout `text.ts`.
  */
 
 /** A digest rendered for one edition and topic set, before personalization. */
@@ -22,6 +28,10 @@ export interface RenderedDigest {
   text: string;
   /** The topic set it was rendered for: deduplicated and sorted (a cache key with the edition id). */
   topics: string[];
+  /** The list's topics, in its order: stage 2 names from them what each reader follows. */
+  offered: OfferedTopic[];
+  /** How many briefings are shown as cards, as title-only links, and only on the web. */
+  shown: { cards: number; links: number; web: number };
 }
 
 /** What `renderTopicSet` needs. */
@@ -34,6 +44,8 @@ export interface RenderTopicSetInput {
   /** The edition's web archive page ("View in browser"). */
   archiveUrl: string;
   templates: Templates;
+  /** The web archive's page: no size budget. @defaultValue false */
+  web?: boolean;
 }
 
 /** The MJML the templates wrote did not validate. */
@@ -47,99 +59,6 @@ export class DigestRenderError extends Error {
     super(`${template}.mjml.hbs produced invalid MJML:\n${problems.map((p) => `  ${p}`).join('\n')}`, options);
     this.name = 'DigestRenderError';
   }
-}
-
-/** Card text limits: a digest teases, and bounded cards keep 30 briefings well under Gmail's 102 KB clip. */
-const LIMITS = { title: 200, subjectTitle: 80, preheader: 120, lead: 360, whyItMatters: 300 } as const;
-
-const words = new Intl.Segmenter('en', { granularity: 'word' });
-
-/**
- * Collapse whitespace and cut `text` to at most `max` characters on a word boundary,
- * adding `…` when it was cut.
- */
-export function shorten(text: string, max: number): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
-  if (clean.length <= max) return clean;
-  let out = '';
-  for (const { segment } of words.segment(clean)) {
-    if (out.length + segment.length > max - 1) break;
-    out += segment;
-  }
-  out = out.replace(/[\s,;:.\-–—]+$/u, '');
-  if (!out)
-    out = Array.from(clean)
-      .slice(0, max - 1)
-      .join('');
-  return `${out}…`;
-}
-
-/** `a`, `a and b`, `a, b and c`. */
-function joinNames(names: string[]): string {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-}
-
-/** Publisher text for stage 1: `{` becomes the sentinel, so stage 2 can never evaluate it. */
-function shieldAll<T>(value: T): T {
-  if (typeof value === 'string') {
-    return value.replaceAll(BRACE_SENTINEL, '').replaceAll('{', BRACE_SENTINEL) as T;
-  }
-  if (Array.isArray(value)) return value.map(shieldAll) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shieldAll(v)])) as T;
-  }
-  return value;
-}
-
-function cardView(b: EditionBriefing) {
-  return {
-    title: shorten(b.title, LIMITS.title),
-    url: b.url,
-    publishedAt: b.publishedAt,
-    author: b.author ?? '',
-    lead: shorten(b.lead, LIMITS.lead),
-    whyItMatters: b.whyItMatters ? shorten(b.whyItMatters, LIMITS.whyItMatters) : '',
-  };
-}
-
-function subjectFor(list: List, date: string, sections: EditionSection[]): string {
-  const all = sections.flatMap((s) => s.briefings);
-  const first = all[0];
-  if (!first) return `${list.name} · ${date}: nothing new`;
-  const more = all.length > 1 ? ` (+${all.length - 1} more)` : '';
-  return `${list.name} · ${date}: ${shorten(first.title, LIMITS.subjectTitle)}${more}`;
-}
-
-function introFor(sections: EditionSection[]): string {
-  const count = sections.reduce((n, s) => n + s.briefings.length, 0);
-  if (count === 0) return 'Nothing new in the topics you follow this time.';
-  const noun = count === 1 ? 'briefing' : 'briefings';
-  return `${count} new ${noun} in ${joinNames(sections.map((s) => s.name))}.`;
-}
-
-/** Everything the stage-1 templates see; all strings except `reader` are shielded. */
-function buildView(input: RenderTopicSetInput, topics: string[], sections: EditionSection[]) {
-  const { publication, list, edition, archiveUrl } = input;
-  const date = formatDate(edition.cutoff, list.schedule.tz);
-  const subject = subjectFor(list, date, sections);
-  const firstLead = sections[0]?.briefings[0]?.lead;
-  const preheader = firstLead ? shorten(firstLead, LIMITS.preheader) : introFor(sections);
-  const topicNames = list.topics
-    .filter((t) => topics.includes(t))
-    .map((t) => publication.topics.find((p) => p.slug === t)?.name ?? t);
-  const view = shieldAll({
-    subject,
-    preheader,
-    intro: introFor(sections),
-    archiveUrl,
-    topicNames: joinNames(topicNames),
-    publication: { name: publication.name },
-    list: { name: list.name, tz: list.schedule.tz, postalLines: list.postalAddress.split(/\r?\n/) },
-    edition: { id: edition.id, cutoff: edition.cutoff },
-    sections: sections.map((s) => ({ topic: s.topic, name: s.name, briefings: s.briefings.map(cardView) })),
-  });
-  return { subject, preheader, view: { ...view, reader: READER_PLACEHOLDERS } };
 }
 
 async function compileMjml(template: string, mjml: string): Promise<string> {
@@ -161,38 +80,61 @@ async function compileMjml(template: string, mjml: string): Promise<string> {
   return result.html;
 }
 
-/**
- * A briefing in several of the reader's topics is shown once, in the first of them; sections
- * left empty by that are dropped.
- */
-function onceEach(sections: EditionSection[]): EditionSection[] {
-  const seen = new Set<string>();
-  return sections
-    .map((s) => ({
-      ...s,
-      briefings: s.briefings.filter((b) => {
-        if (seen.has(b.id)) return false;
-        seen.add(b.id);
-        return true;
-      }),
-    }))
-    .filter((s) => s.briefings.length > 0);
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** The HTML budget of a list's digests, in bytes. */
+export function budgetBytes(publication: Publication, list: List): number {
+  return (list.sizeBudgetKB ?? publication.sizeBudgetKB) * 1000;
 }
 
 /**
- * Render an edition for one topic set: keep the sections whose topic is in `topics` (in edition
- * order, each briefing once), write MJML with the list's template, compile it (validation level strict) and render
- * the plain-text part. The result still holds the reader placeholders; personalize it per reader
- * with `compilePersonalizer`.
+ * Render an edition for one topic set: keep the sections whose topic is in `topics`, each
+ * briefing once under its best-scoring topic among them (`readerSections`), write MJML with the
+ * list's template and compile it (validation level strict). Past the list's size budget, later
+ * cards become title-only links and then "N more on the web" (see `fitTrim`); the web archive
+ * (`web: true`) is never trimmed. The plain-text part shows the same, wrapped at 78 columns.
+ * The result still holds the reader placeholders; personalize it with `compilePersonalizer`.
  * @throws TemplateError for an unknown template, DigestRenderError for invalid MJML.
  */
 export async function renderTopicSet(input: RenderTopicSetInput): Promise<RenderedDigest> {
   const topics = [...new Set(input.topics)].sort();
-  const sections = onceEach(input.edition.sections.filter((s) => topics.includes(s.topic)));
-  const { subject, preheader, view } = buildView(input, topics, sections);
-  const name = input.list.template;
-  const mjml = input.templates.render(name, 'mjml', view);
-  const html = (await compileMjml(name, mjml)).replaceAll(BRACE_SENTINEL, '&#123;');
-  const text = input.templates.render(name, 'text', view);
-  return { subject, preheader, html, text, topics };
+  const sections = readerSections(input.edition.sections, topics);
+  const { templates, list, publication } = input;
+  const name = list.template;
+  const mjmlFor = (trim: Trim) => templates.render(name, 'mjml', buildView(input, sections, trim).view);
+  const htmlFor = async (mjml: string) => (await compileMjml(name, mjml)).replaceAll(BRACE_SENTINEL, '&#123;');
+
+  const budget = input.web ? Number.POSITIVE_INFINITY : budgetBytes(publication, list);
+  let trim = NO_TRIM;
+  let mjml = mjmlFor(trim);
+  let html = await htmlFor(mjml);
+  // MJML wraps the cards' HTML without rewriting it: the HTML is the MJML plus a near-constant
+  // overhead, so cheap Handlebars renders estimate each candidate and MJML runs once more (or a
+  // few times, each with a budget tightened by the last overshoot).
+  const overhead = bytes(html) - bytes(mjml);
+  let target = budget;
+  for (let attempt = 0; attempt < 5 && bytes(html) > budget; attempt++) {
+    trim = fitTrim(sections, target, (t) => bytes(mjmlFor(t)) + overhead);
+    mjml = mjmlFor(trim);
+    html = await htmlFor(mjml);
+    target -= Math.max(0, bytes(html) - budget) + 1024;
+  }
+  const { subject, preheader, view } = buildView(input, sections, trim);
+  const text = wrapText(templates.render(name, 'text', view));
+  const offered = list.topics.map((slug) => ({
+    slug,
+    name: publication.topics.find((t) => t.slug === slug)?.name ?? slug,
+  }));
+  return { subject, preheader, html, text, topics, offered, shown: shownCounts(sections, trim) };
+}
+
+function shownCounts(sections: readonly EditionSection[], trim: Trim): RenderedDigest['shown'] {
+  const shown = { cards: 0, links: 0, web: 0 };
+  for (const s of sections) {
+    const n = s.briefings.length;
+    shown.cards += Math.min(n, trim.full);
+    shown.links += Math.min(Math.max(0, n - trim.full), trim.links);
+    shown.web += Math.max(0, n - trim.full - trim.links);
+  }
+  return shown;
 }

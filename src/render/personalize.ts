@@ -1,6 +1,8 @@
 import Handlebars from 'handlebars';
 import type { RenderedDigest } from './digest.js';
+import { followingLabel } from './sections.js';
 import { BRACE_SENTINEL, READER_PLACEHOLDERS, type ReaderField } from './templates.js';
+import { wrapText } from './text.js';
 
 /**
  * Stage 2 of rendering: fill the reader placeholders of a `RenderedDigest`. The HTML and text
@@ -8,8 +10,20 @@ import { BRACE_SENTINEL, READER_PLACEHOLDERS, type ReaderField } from './templat
  * templates (no MJML, no parsing).
  */
 
-/** The per-reader values; `name` may be empty (the templates then greet with "Hello,"). */
-export type ReaderValues = Record<ReaderField, string>;
+/** What fills the placeholders: strings, as the templates receive them. */
+type SlotValues = Record<ReaderField, string>;
+
+/**
+ * One reader, as stage 2 needs them. `name` may be empty (the templates then greet with
+ * "Hello,"); `followed` are the topic slugs they chose on this list (none = all topics), named
+ * in the footer.
+ */
+export interface ReaderValues {
+  name: string;
+  preferencesUrl: string;
+  unsubscribeUrl: string;
+  followed?: readonly string[];
+}
 
 /** One reader's email. */
 export interface PersonalizedDigest {
@@ -34,7 +48,7 @@ export class PersonalizeError extends Error {
 // stray expression throw instead of rendering empty.
 const hb = Handlebars.create();
 const SLOT_PATHS = new Set(Object.values(READER_PLACEHOLDERS).map((p) => p.slice(2, -2)));
-const EMPTY_READER: ReaderValues = { name: '', preferencesUrl: '', unsubscribeUrl: '' };
+const EMPTY_READER: SlotValues = { name: '', preferencesUrl: '', unsubscribeUrl: '', following: '' };
 
 function where(node: hbs.AST.Node, part: string): string {
   return `${part} line ${node.loc.start.line}:${node.loc.start.column}`;
@@ -66,7 +80,7 @@ function assertOnlySlots(program: hbs.AST.Program | undefined, part: string, htm
   }
 }
 
-function compilePart(source: string, part: 'html' | 'text'): HandlebarsTemplateDelegate<{ reader: ReaderValues }> {
+function compilePart(source: string, part: 'html' | 'text'): HandlebarsTemplateDelegate<{ reader: SlotValues }> {
   let program: hbs.AST.Program;
   try {
     program = hb.parseWithoutProcessing(source);
@@ -74,7 +88,7 @@ function compilePart(source: string, part: 'html' | 'text'): HandlebarsTemplateD
     throw new PersonalizeError(`cannot parse the rendered ${part}: ${(err as Error).message}`, { cause: err });
   }
   assertOnlySlots(program, part, part === 'html');
-  const template = hb.compile<{ reader: ReaderValues }>(source, {
+  const template = hb.compile<{ reader: SlotValues }>(source, {
     strict: true,
     knownHelpersOnly: true,
     noEscape: part === 'text',
@@ -93,10 +107,16 @@ export function compilePersonalizer(rendered: RenderedDigest): Personalizer {
   const html = compilePart(rendered.html, 'html');
   const text = compilePart(rendered.text, 'text');
   const { subject } = rendered;
+  // Renders stored before `offered` existed hold no {{reader.following}}: nothing to name.
+  const offered = rendered.offered ?? [];
   return (reader) => {
-    const data = {
-      reader: { name: reader.name, preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl },
+    const following = followingLabel(offered, reader.followed ?? []);
+    const slots = { name: reader.name, preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl };
+    return {
+      subject,
+      html: html({ reader: { ...slots, following } }),
+      // The label stands on a line of its own in the text part: wrapped here, as it varies per reader.
+      text: text({ reader: { ...slots, following: wrapText(`${following}.`) } }).replaceAll(BRACE_SENTINEL, '{'),
     };
-    return { subject, html: html(data), text: text(data).replaceAll(BRACE_SENTINEL, '{') };
   };
 }

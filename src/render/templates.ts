@@ -22,14 +22,12 @@ export const READER_PLACEHOLDERS = Object.freeze({
   name: '{{reader.name}}',
   preferencesUrl: '{{reader.preferencesUrl}}',
   unsubscribeUrl: '{{reader.unsubscribeUrl}}',
+  /** What the reader follows, in words ("China and Trade", "all topics"). */
+  following: '{{reader.following}}',
 });
 
-/**
- * Stands in for `{` from publisher data between the stages, so stage 2 never reads publisher
- * text as a Handlebars expression. Stage 1 turns it into `&#123;` in HTML; stage 2 turns it back
- * into `{` in text. The briefing parser strips U+E000 from input, so it cannot occur naturally.
- */
-export const BRACE_SENTINEL = '\uE000';
+/** Stands in for publisher `{` between the stages (see `src/briefings/values.ts`). */
+export { BRACE_SENTINEL } from '../briefings/values.js';
 
 /** The name of one per-reader value. */
 export type ReaderField = keyof typeof READER_PLACEHOLDERS;
@@ -75,35 +73,12 @@ function compileOptions(kind: TemplateKind): CompileOptions {
   return {
     strict: true,
     knownHelpersOnly: true,
-    knownHelpers: { formatDate: true, ifReaderName: true },
+    knownHelpers: { ifReaderName: true },
     noEscape: kind === 'text',
   };
 }
 
-const DATE_PARTS = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * `31 Aug 2023`: day, short English month, year, in `timeZone` (UTC by default).
- * Built from parts because `en-GB` now writes "Sept". An unparseable date gives ''.
- */
-export function formatDate(iso: string, timeZone = 'UTC'): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  let format = DATE_PARTS.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', year: 'numeric', timeZone });
-    DATE_PARTS.set(timeZone, format);
-  }
-  const part = (type: Intl.DateTimeFormatPartTypes) =>
-    format.formatToParts(date).find((p) => p.type === type)?.value ?? '';
-  return `${part('day')} ${part('month')} ${part('year')}`;
-}
-
 function registerHelpers(hb: typeof Handlebars): void {
-  hb.registerHelper('formatDate', (value: unknown, options: Handlebars.HelperOptions) => {
-    const tz: unknown = options.hash.tz;
-    return formatDate(String(value), typeof tz === 'string' && tz ? tz : 'UTC');
-  });
   // Wording that depends on whether the reader has a name can only be chosen in stage 2:
   // write a stage-2 `{{#if reader.name}}` block around both branches.
   hb.registerHelper('ifReaderName', function (this: unknown, options: Handlebars.HelperOptions) {

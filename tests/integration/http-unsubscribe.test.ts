@@ -144,6 +144,15 @@ describe('RFC 8058 one-click unsubscribe and signed links', () => {
     expect(page.body).toContain('Korea and China discuss');
     expect(page.body).not.toMatch(/\/unsubscribe\/|\/preferences\//);
     expect(page.body).toContain('https://news.example/subscribe/korea-daily');
+    // The whole edition, untrimmed; `?topics=` (a digest's "more on the web" link) shows one topic set.
+    const sections = (html: string) => [...html.matchAll(/<h2 id="topic-([a-z0-9-]+)"/g)].map((m) => m[1]);
+    expect(sections(page.body).length).toBeGreaterThan(1);
+    const china = await t.app.inject({
+      method: 'GET',
+      url: '/archive/korea-daily/korea-daily-20261123T220000Z?topics=china,mars',
+    });
+    expect(china.statusCode).toBe(200);
+    expect(sections(china.body)).toEqual(['china']);
     const index = await t.app.inject({ method: 'GET', url: '/archive/korea-daily' });
     expect(index.body).toContain('/archive/korea-daily/korea-daily-20261123T220000Z');
     const feed = await t.app.inject({ method: 'GET', url: '/archive/korea-daily/feed.xml' });

@@ -82,6 +82,9 @@ function hrefOf(html: string, label: string): string | undefined {
   return m ? decodeHTML(m[1] ?? '') : undefined;
 }
 
+/** Text with its line wrapping undone, to look for a sentence. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
 let templates: Templates;
 let both: RenderedDigest;
 const render = (topics: string[], ed: Edition = edition, l: List = list) =>
@@ -163,13 +166,13 @@ describe('stage 2: compilePersonalizer', () => {
     expect(mail.text).toContain('Hello Ada,');
     expect(hrefOf(mail.html, 'Manage preferences')).toBe(ADA.preferencesUrl);
     expect(hrefOf(mail.html, 'Unsubscribe')).toBe(ADA.unsubscribeUrl);
-    expect(mail.text).toContain(`Manage preferences: ${ADA.preferencesUrl}`);
-    expect(mail.text).toContain(`Unsubscribe: ${ADA.unsubscribeUrl}`);
+    expect(mail.text).toContain(`Manage preferences:\n${ADA.preferencesUrl}\n`);
+    expect(mail.text).toContain(`Unsubscribe:\n${ADA.unsubscribeUrl}\n`);
     // The publisher's own "{{…}}" is shown as text, not replaced by the reader's URL.
     expect(mail.html).not.toContain('{{');
     expect(mail.html).toContain('Tokens like &#123;&#123;reader.unsubscribeUrl}} and &#123;&#123;#each x}}loops');
-    expect(mail.text).toContain(EVIL_LEAD);
-    expect(mail.text.replaceAll(EVIL_LEAD, '')).not.toContain('{{');
+    expect(flat(mail.text)).toContain(EVIL_LEAD);
+    expect(flat(mail.text).replaceAll(EVIL_LEAD, '')).not.toContain('{{');
     expect(mail.html.split('tok-UNSUB_456').length - 1).toBe(1);
     expect(mail.text.split('tok-UNSUB_456').length - 1).toBe(1);
   });
@@ -196,7 +199,7 @@ describe('stage 2: compilePersonalizer', () => {
   it('has the archive link, postal address and only https or mailto links', () => {
     const { html, text } = compilePersonalizer(both)(ADA);
     expect(hrefOf(html, 'View in browser')).toBe(ARCHIVE);
-    expect(text).toContain(`View in browser: ${ARCHIVE}`);
+    expect(text).toContain(`View in browser:\n${ARCHIVE}\n`);
     for (const line of POSTAL.split('\n')) {
       expect(html).toContain(line);
       expect(text).toContain(line);
@@ -209,10 +212,11 @@ describe('stage 2: compilePersonalizer', () => {
   it('writes a plain-text part with title, date, URL, lead and why it matters', () => {
     const { text } = compilePersonalizer(both)(ADA);
     expect(text).toContain('Gallium export curbs ease');
-    expect(text).toContain('31 Aug 2023 · Jeongmin Kim');
-    expect(text).toContain(`Read more: ${b3.url}`);
-    expect(text).toContain(b3.lead);
-    expect(text).toContain(`Why it matters: ${b3.whyItMatters}`);
+    // 23:00Z on 31 Aug is 1 Sep in Seoul, the list's zone (it was printed in UTC before).
+    expect(text).toContain('1 Sep 2023 · Jeongmin Kim');
+    expect(text).toContain(`Read more:\n${b3.url}\n`);
+    expect(flat(text)).toContain(b3.lead);
+    expect(flat(text)).toContain(`Why it matters: ${b3.whyItMatters}`);
     expect(text).toContain('Korea’s & China’s <b>thaw</b>');
     expect(text).toContain('== Economy & Trade ==');
     expect(text).not.toContain('\uE000');
@@ -271,5 +275,38 @@ describe('size and cost', () => {
         `stage 2 per reader: ${perReader.toFixed(3)} ms (${((t1 - t0) / perReader).toFixed(0)}× cheaper)`,
     );
     expect(perReader).toBeGreaterThan(0);
+  });
+});
+
+describe('the look of a list’s digest', () => {
+  it('lists the sections with counts under the greeting, in HTML and text', async () => {
+    const mail = compilePersonalizer(both)(ADA);
+    expect(mail.html).toMatch(
+      /Hello Ada,[\s\S]*<strong>In this issue:<\/strong> Diplomacy&nbsp;\(2\) · Economy &amp; Trade&nbsp;\(1\)/,
+    );
+    expect(mail.text).toMatch(/^Hello Ada,\n.*\nIn this issue: Diplomacy\u00a0\(2\) · Economy & Trade\u00a0\(1\)$/m);
+  });
+
+  it('shows the list’s logo (with alt text) and accent colour, and declares light and dark schemes', async () => {
+    const styled = listSchema.parse({
+      ...list,
+      logo: { url: 'https://koreapro.org/logo.png', alt: 'Korea Pro logo', width: 120 },
+      accentColor: '#8a1538',
+    });
+    const { html } = compilePersonalizer(await render(['diplomacy'], edition, styled))(ADA);
+    expect(html).toMatch(/<img[^>]+alt="Korea Pro logo"[^>]+src="https:\/\/koreapro\.org\/logo\.png"/);
+    expect(html).toContain('background:#8a1538');
+    expect(html).not.toContain('#0b5cad');
+    expect(html).toContain('<meta name="color-scheme" content="light dark"');
+    expect(html).toMatch(/@media \(prefers-color-scheme: dark\)/);
+    const plain = compilePersonalizer(await render(['diplomacy']))(ADA).html;
+    expect(plain).not.toContain('<img');
+    expect(plain).toContain('background:#0b5cad');
+  });
+
+  it('writes the subject from the list’s pattern', async () => {
+    const patterned = listSchema.parse({ ...list, subject: '{count} briefings: {headline} — {list}, {date}' });
+    const digest = await render(['diplomacy', 'economy'], edition, patterned);
+    expect(digest.subject).toBe('3 briefings: Korea’s & China’s <b>thaw</b> — Korea Daily, 21 Aug 2024');
   });
 });

@@ -1,4 +1,5 @@
 import type { ParsedBriefing } from '../briefing.js';
+import { plainText } from '../content.js';
 import { DocumentError } from '../errors.js';
 import { parseWordPressPost } from '../wordpress.js';
 import type { FetchResult } from './fetch.js';
@@ -105,13 +106,6 @@ export function apiLink(header: string | null): string | undefined {
 
 export function wpError(json: unknown): { code: string; message?: string } | undefined {
   if (!isRecord(json) || typeof json.code !== 'string') return undefined;
-  const message =
-    typeof json.message === 'string'
-      ? json.message
-          .replace(/<[^>]*>/g, '')
-          .replace(/\s+/g, ' ')
-          .trim()
-          .slice(0, 200)
-      : '';
+  const message = typeof json.message === 'string' ? plainText(json.message).slice(0, 200) : '';
   return message ? { code: json.code, message } : { code: json.code };
 }
