@@ -66,13 +66,17 @@ export function registerReaderRoutes(
   );
 
   app.get('/confirm/:token', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { list, state } = await flows.confirm(req.params.token, consentOf(req, 'confirm-link'));
+    const { list, readerId, state } = await flows.confirm(req.params.token, consentOf(req, 'confirm-link'));
     reply.header('cache-control', 'no-store');
-    return reply
-      .type(HTML)
-      .send(
-        pages.render('confirmed', { title: 'Subscription confirmed', ...listView(list), already: state === 'already' }),
-      );
+    return reply.type(HTML).send(
+      pages.render('confirmed', {
+        title: 'Subscription confirmed',
+        ...listView(list),
+        already: state === 'already',
+        // The reader is on the page now: let them choose topics without waiting for an email.
+        preferencesToken: s.tokens.issue(readerId, list.id, 'preferences', LINK_TTL_SECONDS),
+      }),
+    );
   });
 
   const preferencesPage = async (token: string, csrf: string, saved: boolean) => {

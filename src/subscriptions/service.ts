@@ -102,19 +102,22 @@ export class SubscriptionService {
   }
 
   /** Confirm with a single-use link. `already` when this link (or another) confirmed it before. */
-  async confirm(token: string, consent: Consent): Promise<{ list: List; state: 'confirmed' | 'already' }> {
+  async confirm(
+    token: string,
+    consent: Consent,
+  ): Promise<{ list: List; readerId: string; state: 'confirmed' | 'already' }> {
     const claims = this.d.tokens.verify(token, 'confirm');
     const list = this.listOf(claims);
     const sub = await this.d.readers.subscription(list.id, claims.r);
     if (!sub || !claims.n) throw new TokenError('bad-signature');
     if (!(await this.d.readers.takeConfirmNonce(list.id, claims.r, claims.n))) {
-      if (sub.status === 'confirmed') return { list, state: 'already' };
+      if (sub.status === 'confirmed') return { list, readerId: claims.r, state: 'already' };
       throw new TokenError('expired');
     }
     if (sub.status !== 'pending') throw new TokenError('expired');
     await this.d.readers.setSubscription(list.id, claims.r, { status: 'confirmed', consent });
     this.later('welcome', list, claims.r, { topics: sub.topics, id: randomBytes(6).toString('hex') });
-    return { list, state: 'confirmed' };
+    return { list, readerId: claims.r, state: 'confirmed' };
   }
 
   /** The reader and subscription a preferences link stands for. */
