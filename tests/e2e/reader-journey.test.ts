@@ -178,7 +178,11 @@ describe('a reader’s whole journey in a browser', () => {
     const before = mailsTo(READER).length;
     const run = await runEdition(t.gazette.services, 'korea-daily', SECOND_AT);
     expect(run.status).toBe('dispatched');
-    expect(mailsTo(OTHER).map((m) => String(m.parsed.html)).some((h) => h.includes(TITLE_3))).toBe(true);
+    expect(
+      mailsTo(OTHER)
+        .map((m) => String(m.parsed.html))
+        .some((h) => h.includes(TITLE_3)),
+    ).toBe(true);
     expect(mailsTo(READER)).toHaveLength(before);
   });
 });
