@@ -1,4 +1,5 @@
 import type { JobDefinition } from '../src/queue/define.js';
+import { addBatches } from './add-batches.js';
 import { collect } from './collect.js';
 import { dispatchEdition } from './dispatch-edition.js';
 import { finishEdition } from './finish-edition.js';
@@ -6,10 +7,11 @@ import { planEdition } from './plan-edition.js';
 import { sendBatch } from './send-batch.js';
 
 /** Every job name Gazette knows. Adding a name here without a handler below fails to compile. */
-export type JobName = 'collect' | 'plan-edition' | 'dispatch-edition' | 'send-batch' | 'finish-edition';
+export type JobName = 'add-batches' | 'collect' | 'plan-edition' | 'dispatch-edition' | 'send-batch' | 'finish-edition';
 
 /** The job catalogue, keyed by name; checked exhaustive by the compiler. */
 export const jobs: { [N in JobName]: JobDefinition<N> } = {
+  'add-batches': addBatches,
   collect,
   'plan-edition': planEdition,
   'dispatch-edition': dispatchEdition,
@@ -17,4 +19,4 @@ export const jobs: { [N in JobName]: JobDefinition<N> } = {
   'finish-edition': finishEdition,
 };
 
-export { collect, dispatchEdition, finishEdition, planEdition, sendBatch };
+export { addBatches, collect, dispatchEdition, finishEdition, planEdition, sendBatch };

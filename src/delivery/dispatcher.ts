@@ -7,9 +7,15 @@ import { type Audience, topicKey } from './audience.js';
 import type { Ledger } from './ledger.js';
 import type { Renders } from './renders.js';
 
-/** The queue side of fan-out: a parent job per edition and run with one send-batch child per batch index. */
+/**
+ * The queue side of fan-out: a parent (finish) job per edition and run, with one send-batch
+ * child per batch index. A run starts as the parent and one child that adds the batches in
+ * bounded chunks, so no Redis transaction holds thousands of jobs and the parent cannot run
+ * before the last batch is added.
+ */
 export interface FanOut {
-  addBatches(editionId: string, batches: readonly number[], run?: number): Promise<void>;
+  start(editionId: string, run: number): Promise<void>;
+  addBatches(editionId: string, batches: readonly number[], run: number): Promise<void>;
 }
 
 /** The edition cannot do what was asked in its current state. */
@@ -83,10 +89,7 @@ export class Dispatcher {
     for (const topics of topicSets) if (await this.renders.ensure(edition, list, topics)) renders += 1;
     await this.editions.recordAudience(editionId, size, list.batchSize);
     const batches = Math.ceil(size / ((await this.editions.batchSize(editionId)) ?? list.batchSize));
-    await this.fanOut.addBatches(
-      editionId,
-      Array.from({ length: batches }, (_, i) => i),
-    );
+    await this.fanOut.start(editionId, 0);
     this.log.info({ event: 'edition.fanned-out', editionId, audience: size, batches, renders }, 'edition fanned out');
     return { status: 'fanned-out', audience: size, batches, renders };
   }
@@ -125,6 +128,23 @@ export class Dispatcher {
     if (state === 'dispatched' || state === 'cancelled') this.log.info({ event, editionId, ...status }, event);
     else this.log.warn({ event, editionId, ...status }, `edition ${state}: ${pending} reader(s) not sent`);
     return status;
+  }
+
+  /**
+   * Add the send batches of a run (the job started by `FanOut.start`): every batch for the
+   * first run, the batches still holding readers in no final state for a resume. Safe to run
+   * again: batch job ids are deterministic. A run replaced by a newer one adds nothing.
+   */
+  async addRunBatches(editionId: string, run: number): Promise<number> {
+    const status = await this.editions.status(editionId);
+    if (!status || status.run > run) return 0;
+    const size = (await this.editions.batchSize(editionId)) ?? 100;
+    const batches =
+      run === 0
+        ? Array.from({ length: Math.ceil(status.audience / size) }, (_, i) => i)
+        : (await this.pending(editionId)).batches;
+    await this.fanOut.addBatches(editionId, batches, run);
+    return batches.length;
   }
 
   /** Readers of the frozen audience in no final state, and the batch indices holding them. */
@@ -179,7 +199,7 @@ export class Dispatcher {
       await this.editions.recordEnd(editionId, 'dispatched', 0);
       return { status: 'dispatched' };
     }
-    await this.fanOut.addBatches(editionId, batches, run);
+    await this.fanOut.start(editionId, run);
     this.log.info({ event: 'edition.resumed', editionId, run, pending, batches: batches.length }, 'edition resumed');
     return { status: 'resumed', run, pending, batches: batches.length };
   }

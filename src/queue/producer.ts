@@ -57,6 +57,28 @@ export class Producer {
     });
   }
 
+  /**
+   * Add children to an existing parent job (one that a flow created and that still waits for
+   * a child), `chunk` jobs per Redis call. Re-adding a child that exists changes nothing.
+   */
+  async addChildren<P extends JobDefinition>(parent: FlowChild<P>, children: FlowChild[], chunk = 500): Promise<void> {
+    const parentRef = { id: parent.def.jobId(parent.payload), queue: this.queue(parent.def.queue).qualifiedName };
+    for (let i = 0; i < children.length; i += chunk) {
+      const byQueue = new Map<QueueName, Parameters<Queue['addBulk']>[0]>();
+      for (const c of children.slice(i, i + chunk)) {
+        const data = c.def.payload.parse(c.payload);
+        const jobs = byQueue.get(c.def.queue) ?? [];
+        jobs.push({
+          name: c.def.name,
+          data,
+          opts: { ...this.options(c.def), jobId: c.def.jobId(data), parent: parentRef },
+        });
+        byQueue.set(c.def.queue, jobs);
+      }
+      for (const [queue, jobs] of byQueue) await this.queue(queue).addBulk(jobs);
+    }
+  }
+
   private options(def: JobDefinition): JobsOptions {
     return { ...def.options, ...this.overrides[def.name] };
   }
