@@ -1,6 +1,15 @@
 import { z } from 'zod';
+import type { PlanOutcome } from '../src/editions/planner.js';
 import { defineJob, jobId, KEEP } from '../src/queue/define.js';
+import type { Services } from '../src/services.js';
 import { dispatchEdition } from './dispatch-edition.js';
+
+/** Plan the list's edition for the latest slot at `at` and queue its dispatch (once: ids are deterministic). */
+export async function planAndDispatch(services: Services, listId: string, at: Date): Promise<PlanOutcome> {
+  const outcome = await services.planner.plan(listId, at);
+  if (outcome.status !== 'skipped') await services.producer.add(dispatchEdition, { editionId: outcome.edition.id });
+  return outcome;
+}
 
 /**
  * Plan a list's edition for the latest slot at `at` (default: when the job was due, which for a
@@ -14,7 +23,7 @@ export const planEdition = defineJob({
   jobId: (p) => jobId('plan', p.listId, p.at ?? 'scheduled'),
   handle: async (p, { services, log, job }) => {
     // A scheduled job plans its own slot (when it was due), whatever this worker's clock says.
-    const outcome = await services.planner.plan(p.listId, p.at ? new Date(p.at) : job.dueAt);
+    const outcome = await planAndDispatch(services, p.listId, p.at ? new Date(p.at) : job.dueAt);
     if (outcome.status === 'skipped') {
       log.info(
         { event: 'edition.skipped', listId: p.listId, editionId: outcome.editionId, reason: outcome.reason },
@@ -23,7 +32,6 @@ export const planEdition = defineJob({
       return outcome;
     }
     log.info({ event: `edition.${outcome.status}`, editionId: outcome.edition.id }, 'edition planned');
-    await services.producer.add(dispatchEdition, { editionId: outcome.edition.id });
     return { status: outcome.status, editionId: outcome.edition.id };
   },
 });

@@ -14,14 +14,33 @@ export interface PreviewRequest {
   reader?: string;
   /** A planned edition id; default: the list's current edition or a draft of it. */
   editionId?: string;
-  out: string;
+}
+
+export interface Preview {
+  editionId: string;
+  subject: string;
+  html: string;
+  text: string;
 }
 
 /** Write one edition to an HTML file (and the text part beside it), as a reader would see it. */
 export async function writePreview(
   s: Services,
-  req: PreviewRequest,
+  req: PreviewRequest & { out: string },
 ): Promise<{ file: string; subject: string } | null> {
+  const preview = await renderPreview(s, req);
+  if (!preview) return null;
+  await mkdir(path.dirname(path.resolve(req.out)), { recursive: true });
+  await writeFile(req.out, preview.html);
+  await writeFile(`${req.out.replace(/\.html?$/i, '')}.txt`, preview.text);
+  return { file: path.resolve(req.out), subject: preview.subject };
+}
+
+/**
+ * One edition as a reader would see it (HTML, text and subject); null when the list has nothing
+ * new. Throws UsageError for an unknown list, edition or reader, or a reader with nothing to get.
+ */
+export async function renderPreview(s: Services, req: PreviewRequest): Promise<Preview | null> {
   const list = findList(s.publication, req.listId);
   if (!list)
     throw new UsageError(`unknown list "${req.listId}" (known: ${s.publication.lists.map((l) => l.id).join(', ')})`);
@@ -57,8 +76,5 @@ export async function writePreview(
     ...links,
     followed: subscription?.topics ?? [],
   });
-  await mkdir(path.dirname(path.resolve(req.out)), { recursive: true });
-  await writeFile(req.out, filled.html);
-  await writeFile(`${req.out.replace(/\.html?$/i, '')}.txt`, filled.text);
-  return { file: path.resolve(req.out), subject: filled.subject };
+  return { editionId: edition.id, subject: filled.subject, html: filled.html, text: filled.text };
 }

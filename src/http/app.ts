@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerArchiveRoutes } from './archive-routes.js';
+import { registerEditionRoutes } from './edition-routes.js';
 import { installErrorHandling } from './errors.js';
 import { loadPages } from './pages.js';
 import { registerReaderRoutes } from './reader-routes.js';
@@ -98,6 +99,12 @@ export async function buildApp(s: Services, log: Logger, opts: AppOptions = {}):
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerReaderRoutes(app, s, pages, { subscribePerIpPerMinute: opts.subscribePerIpPerMinute ?? 20 });
   registerArchiveRoutes(app, s, pages);
-  await app.register(async (api) => registerAdminRoutes(api, s), { prefix: '/api' });
+  await app.register(
+    async (api) => {
+      registerAdminRoutes(api, s);
+      registerEditionRoutes(api, s);
+    },
+    { prefix: '/api' },
+  );
   return app;
 }

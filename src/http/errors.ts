@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FieldError, NotFoundError, RateLimitedError } from '../subscriptions/errors.js';
+import { ConflictError, FieldError, NotFoundError, RateLimitedError } from '../subscriptions/errors.js';
 import { TokenError } from '../subscriptions/tokens.js';
 import type { Pages } from './pages.js';
 
@@ -50,6 +50,7 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof TokenError) return INVALID_LINK;
   if (err instanceof FieldError) return { status: 400, error: 'invalid-field', field: err.field, message: err.message };
   if (err instanceof NotFoundError) return { status: 404, error: 'not-found', message: err.message };
+  if (err instanceof ConflictError) return { status: 409, error: 'conflict', message: err.message };
   if (err instanceof RateLimitedError) {
     return { status: 429, error: 'rate-limited', message: GENERIC[429] ?? '', retryAfter: err.retryAfter };
   }

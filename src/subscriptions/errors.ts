@@ -23,3 +23,8 @@ export class RateLimitedError extends Error {
     super(`too many requests; try again in ${retryAfter} s`);
   }
 }
+
+/** The thing asked for cannot be done in its current state (e.g. resuming a sent edition). */
+export class ConflictError extends Error {
+  readonly code = 'CONFLICT';
+}
