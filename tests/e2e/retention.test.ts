@@ -1,0 +1,166 @@
+/**
+ * Retention: an ended edition's audience, renders and ledger expire after
+ * EDITION_RETENTION_DAYS (a few seconds here), its counts and archive copy stay, and Redis does
+ * not grow edition after edition.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEdition } from '../../src/cli/run-edition.js';
+import type { Container } from '../../src/container.js';
+import { buildApp } from '../../src/http/app.js';
+import { SAMPLE_PUBLICATION, seedSample, startGazette } from '../support/gazette.js';
+import { testRedis } from '../support/redis.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
+
+const READERS = Number(process.env.RETENTION_READERS ?? 400);
+const EDITIONS = 10;
+const RETENTION_S = 2;
+const TOPIC_SETS = [
+  [],
+  ['china'],
+  ['trade'],
+  ['diplomacy'],
+  ['north-korea'],
+  ['china', 'trade'],
+  ['trade', 'diplomacy'],
+  ['china', 'north-korea'],
+];
+
+/** Bytes Redis holds for every key under `prefix` (MEMORY USAGE), and the keys. */
+async function footprint(client: Redis, prefix: string): Promise<{ bytes: number; keys: string[] }> {
+  let bytes = 0;
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of found) {
+      const used = await client.memory('USAGE', key, 'SAMPLES', 0);
+      if (used === null) continue; // expired between SCAN and MEMORY
+      bytes += Number(used);
+      keys.push(key);
+    }
+  } while (cursor !== '0');
+  return { bytes, keys };
+}
+
+/** Wait until Redis has actually dropped every key whose TTL ran out (lazy expiry is pushed by reading). */
+async function waitExpired(client: Redis, prefix: string, ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+  await footprint(client, prefix); // MEMORY USAGE touches each key: expired ones go now
+}
+
+describe('an edition after its retention', () => {
+  const redis = testRedis('retention');
+  let sink: SmtpSink;
+  let gazette: Container;
+  let dir: string;
+  let client: Redis;
+  let postId = 900_000;
+
+  /** A new briefing in the source, published now, and collected. */
+  async function publishOne(): Promise<void> {
+    postId += 1;
+    const now = new Date().toISOString().slice(0, 19);
+    const post = {
+      id: postId,
+      date: now,
+      date_gmt: now,
+      modified: now,
+      modified_gmt: now,
+      status: 'publish',
+      slug: `p-${postId}`,
+      link: `https://koreapro.org/2026/p-${postId}/`,
+      title: { rendered: `Seoul and Beijing agree on export rules, part ${postId}` },
+      content: { rendered: '<p>Trade officials of China and Korea met on semiconductor exports and diplomacy.</p>' },
+    };
+    await writeFile(path.join(dir, 'briefings', `${postId}.json`), JSON.stringify(post));
+    const source = gazette.services.publication.sources[0];
+    if (!source) throw new Error('no source');
+    await gazette.services.collector.collect(source);
+  }
+
+  /** Wait for the next 3-second slot of the list's schedule, so an edition has a slot of its own. */
+  async function nextSlot(): Promise<Date> {
+    const wait = 3_000 - (Date.now() % 3_000) + 50;
+    await new Promise((r) => setTimeout(r, wait));
+    return new Date();
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gazette-retention-'));
+    await mkdir(path.join(dir, 'briefings'));
+    const publication = JSON.parse(await readFile(SAMPLE_PUBLICATION, 'utf8'));
+    const [list] = publication.lists;
+    list.schedule = { cron: '*/3 * * * * *', tz: 'UTC' };
+    delete list.since;
+    publication.sources = [{ id: 'wire', type: 'files', path: path.join(dir, 'briefings') }];
+    await writeFile(path.join(dir, 'gazette.json'), JSON.stringify(publication));
+    sink = await startSmtpSink();
+    gazette = await startGazette(redis, sink, {
+      GAZETTE_CONFIG: path.join(dir, 'gazette.json'),
+      EDITION_RETENTION_DAYS: String(RETENTION_S / 86_400),
+    });
+    client = redis.connect();
+    await seedSample(
+      gazette,
+      Array.from({ length: READERS }, (_, i) => ({
+        email: `r${i}@example.com`,
+        name: `R ${i}`,
+        topics: TOPIC_SETS[i % TOPIC_SETS.length] as string[],
+      })),
+    );
+    gazette.startWorkers();
+  }, 120_000);
+
+  afterAll(async () => {
+    await gazette?.close();
+    await sink?.close();
+    await redis.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`lets ${EDITIONS} editions' reader data expire, keeping counts and archive, and Redis returns to its level`, async () => {
+    const s = gazette.services;
+    const ids: string[] = [];
+    let afterFirst = 0;
+    for (let i = 0; i < EDITIONS; i++) {
+      await publishOne();
+      const run = await runEdition(s, 'korea-daily', await nextSlot());
+      if (run.status === 'skipped') throw new Error(`edition ${i}: ${run.reason}`);
+      expect(run.result.state, `edition ${i}`).toBe('dispatched');
+      ids.push(run.editionId);
+      if (i === 0) {
+        const first = run.editionId;
+        const live = await footprint(client, redis.prefix);
+        expect(live.keys.some((k) => k.includes(first) && k.includes('audience'))).toBe(true);
+        await waitExpired(client, redis.prefix, RETENTION_S * 1000 + 1_500);
+        const gone = await footprint(client, redis.prefix);
+        // Per-reader keys of the edition are gone; its status (counts) and archive copy remain.
+        const left = gone.keys.filter((k) => k.includes(first));
+        expect(left.filter((k) => /audience|ledger|topic-?sets/i.test(k))).toEqual([]);
+        expect(await s.editions.status(first)).toMatchObject({ state: 'dispatched', audience: run.result.audience });
+        afterFirst = gone.bytes;
+        console.log(`after edition 1: ${live.bytes} B live, ${gone.bytes} B once expired`);
+      }
+    }
+    await waitExpired(client, redis.prefix, RETENTION_S * 1000 + 1_500);
+    const end = await footprint(client, redis.prefix);
+    console.log(`after ${EDITIONS} editions of ${READERS} readers, expired: ${end.bytes} B (first: ${afterFirst} B)`);
+    expect(end.bytes).toBeLessThanOrEqual(afterFirst * 1.1);
+
+    // The archive page of the first edition still answers, with its content.
+    const app = await buildApp(s, gazette.log);
+    try {
+      const res = await app.inject({ method: 'GET', url: `/archive/korea-daily/${ids[0]}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('export rules');
+    } finally {
+      await app.close();
+    }
+    expect(sink.messages.length).toBeGreaterThan(0);
+  }, 300_000);
+});
