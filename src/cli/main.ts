@@ -168,7 +168,7 @@ for (const [verb, what] of [
         }
         const status = await c.services.editions.status(id);
         out(status ? describeStatus(id, status) : id);
-        if (verb === 'resume') out('the workers send it now; follow it with: gazette editions show ' + id);
+        if (verb === 'resume') out(`the workers send it now; follow it with: gazette editions show ${id}`);
       }),
     );
 }

@@ -18,7 +18,10 @@ export function keys(prefix: string) {
     listEditions: (listId: string) => `${prefix}:list:${listId}:editions`,
     consent: `${prefix}:consent`,
     /** A reader's consent record (a stream, never trimmed): keyed by reader id, never by address. */
+    /** The consent record as first kept (a stream); read, no longer written. */
     readerConsent: (readerId: string) => `${prefix}:reader:${readerId}:consent`,
+    /** The consent record: one JSON entry per change, appended, never trimmed. */
+    readerConsentLog: (readerId: string) => `${prefix}:reader:${readerId}:consent-log`,
     /** Abuse counters and cool-downs, keyed by a hash of the address or the client IP. */
     throttle: (kind: string, subject: string) => `${prefix}:throttle:${kind}:${subject}`,
     suppressed: `${prefix}:suppressed`,

@@ -116,38 +116,31 @@ export class ReaderStore {
     const fields: string[] = ['status', change.status, 'updatedAt', now.toISOString()];
     if (change.topics) fields.push('topics', JSON.stringify(change.topics));
     const c = change.consent;
-    // The consent record is a legal record: never trimmed (no MAXLEN), one stream per reader.
+    const entry: ConsentEntry = {
+      at: now.toISOString(),
+      list: listId,
+      status: change.status,
+      ...(change.topics ? { topics: change.topics } : {}),
+      source: c.source,
+      ip: c.ip ?? '',
+      ua: (c.ua ?? '').slice(0, 300),
+      note: (c.note ?? '').slice(0, 300),
+    };
+    // The consent record is a legal record: appended, never trimmed, one list per reader (a
+    // list of a few entries is a compact listpack; a stream would cost ~4.7 KB per reader).
     await this.redis
       .multi()
       .hset(this.k.subscription(listId, readerId), ...fields)
       .zadd(this.k.listMembers(listId), 'NX', now.getTime(), readerId)
-      .xadd(
-        this.k.readerConsent(readerId),
-        '*',
-        'at',
-        now.toISOString(),
-        'list',
-        listId,
-        'status',
-        change.status,
-        ...(change.topics ? ['topics', JSON.stringify(change.topics)] : []),
-        'source',
-        c.source,
-        'ip',
-        c.ip ?? '',
-        'ua',
-        (c.ua ?? '').slice(0, 300),
-        'note',
-        (c.note ?? '').slice(0, 300),
-      )
+      .rpush(this.k.readerConsentLog(readerId), JSON.stringify(entry))
       .exec();
     return (await this.subscription(listId, readerId)) as Subscription;
   }
 
-  /** The reader's consent record, oldest first. */
+  /** The reader's consent record, oldest first (entries of the older stream form first). */
   async consentHistory(readerId: string): Promise<ConsentEntry[]> {
-    const entries = await this.redis.xrange(this.k.readerConsent(readerId), '-', '+');
-    return entries.map(([, flat]) => {
+    const legacy = await this.redis.xrange(this.k.readerConsent(readerId), '-', '+');
+    const older = legacy.map(([, flat]) => {
       const f: Record<string, string> = {};
       for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
       return {
@@ -161,6 +154,8 @@ export class ReaderStore {
         note: f.note ?? '',
       };
     });
+    const log = await this.redis.lrange(this.k.readerConsentLog(readerId), 0, -1);
+    return [...older, ...log.map((line) => JSON.parse(line) as ConsentEntry)];
   }
 
   /** The reader's subscriptions on the given lists (those that exist). */

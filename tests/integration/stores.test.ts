@@ -170,8 +170,43 @@ describe('reader store', () => {
     expect(await readers.subscription('daily', r.id)).toMatchObject({ status: 'confirmed', topics: ['china'] });
     const history = await readers.consentHistory(r.id);
     expect(history.at(-1)).toMatchObject({ list: 'daily', status: 'confirmed', source: 'form', ip: '192.0.2.1' });
-    // The consent record is never trimmed: no MAXLEN on the stream.
-    const info = (await client.call('XINFO', 'STREAM', k.readerConsent(r.id))) as unknown[];
-    expect(info[info.indexOf('max-deleted-entry-id') + 1]).toBe('0-0');
+    // The consent record is never trimmed: 300 more changes, all 301 kept, oldest first.
+    for (let i = 0; i < 300; i++) {
+      await readers.setSubscription('daily', r.id, {
+        status: i % 2 ? 'confirmed' : 'unsubscribed',
+        consent: { source: `s${i}` },
+      });
+    }
+    const all = await readers.consentHistory(r.id);
+    expect(all).toHaveLength(301);
+    expect(all[0]).toMatchObject({ source: 'form' });
+    expect(all.at(-1)).toMatchObject({ source: 's299', status: 'confirmed' });
+    // A record kept as a stream by an earlier version is still read, before the newer entries.
+    await client.xadd(
+      k.readerConsent(r.id),
+      '*',
+      'at',
+      '2025-01-01T00:00:00.000Z',
+      'list',
+      'daily',
+      'status',
+      'pending',
+      'source',
+      'form-v0',
+      'ip',
+      '',
+      'ua',
+      '',
+      'note',
+      '',
+    );
+    expect((await readers.consentHistory(r.id))[0]).toMatchObject({ source: 'form-v0', status: 'pending' });
+    // A reader's whole record costs little Redis memory: a few hundred bytes per entry, no stream overhead.
+    const other = await readers.upsert('hopper@example.com', 'Grace H');
+    await readers.setSubscription('daily', other.id, {
+      status: 'confirmed',
+      consent: { source: 'form', ip: '192.0.2.1' },
+    });
+    expect(Number(await client.memory('USAGE', k.readerConsentLog(other.id)))).toBeLessThan(400);
   });
 });
