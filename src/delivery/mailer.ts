@@ -121,6 +121,11 @@ export async function createMailer(setting: MailTransportSetting, dkim?: DkimSet
     : {};
   if (setting.kind === 'outbox') return outboxMailer(path.resolve(setting.dir), dkimOptions);
   const url = new URL(setting.url);
+  // Timeouts in ms may be set in the URL (`?socketTimeout=20000`); defaults suit most providers.
+  const ms = (name: string, fallback: number) => {
+    const v = Number(url.searchParams.get(name));
+    return Number.isInteger(v) && v > 0 ? v : fallback;
+  };
   const transport = nodemailer.createTransport({
     pool: true,
     maxConnections: 5,
@@ -131,9 +136,9 @@ export async function createMailer(setting: MailTransportSetting, dkim?: DkimSet
       ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
       : {}),
     ...(url.searchParams.get('ignoreTLS') === 'true' ? { ignoreTLS: true } : {}),
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    connectionTimeout: ms('connectionTimeout', 10_000),
+    greetingTimeout: ms('greetingTimeout', 10_000),
+    socketTimeout: ms('socketTimeout', 30_000),
     ...dkimOptions,
   });
   return {
