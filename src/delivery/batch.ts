@@ -160,14 +160,23 @@ export class BatchSender {
         report.dispatched += 1;
       } catch (err) {
         if (!(err instanceof MailError)) throw err;
-        await this.judge(err, { editionId, listId: list.id, readerId: found.reader.id, email: found.reader.email });
+        const paused = await this.judge(err, {
+          editionId,
+          listId: list.id,
+          readerId: found.reader.id,
+          email: found.reader.email,
+        });
+        if (paused) {
+          // Past the error budget, or the sender refused: this batch stops now (the others
+          // within a second, on their next read of the edition's control).
+          report.stopped = 'paused';
+          halt.abort();
+        }
         if (err.verdict === 'hard-bounce') report.bounced += 1;
         else if (err.verdict === 'reader-rejected') report.failed += 1;
         else if (err.verdict === 'edition-blocked') {
-          // The sender or the session was refused: nothing is this reader's fault. Stop here.
+          // The sender or the session was refused: nothing is this reader's fault.
           await ledger.release(editionId, entry.readerId, claim.token);
-          report.stopped = 'paused';
-          halt.abort();
         } else if (err.verdict === 'transient') {
           // A 4xx for this reader (greylisting, throttling): the others still go out; this one
           // is tried again with the batch's next attempt. Out of attempts, the reader stays
@@ -218,11 +227,14 @@ export class BatchSender {
     };
   }
 
-  /** Record what a failed send means: for the reader (ledger, suppression) and for the edition (budget, pause). */
+  /**
+   * Record what a failed send means: for the reader (ledger, suppression) and for the edition
+   * (budget, pause). True when it paused the edition: the batch stops at once.
+   */
   private async judge(
     err: MailError,
     r: { editionId: string; listId: string; readerId: string; email: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { ledger, editions, log } = this.deps;
     const budget = this.deps.budget ?? DEFAULT_BUDGET;
     const fields = { editionId: r.editionId, readerId: r.readerId, code: err.code, responseCode: err.responseCode };
@@ -242,21 +254,24 @@ export class BatchSender {
             r.editionId,
             `bounce rate over ${budget.bounceRate * 100}% of the first ${budget.bounceWindow} readers`,
           );
+          return true;
         }
-        return;
+        return false;
       }
       case 'reader-rejected':
         await ledger.settle(r.editionId, r.readerId, 'failed', err.detail);
         log.warn({ event: 'reader.rejected', ...fields, detail: err.detail }, 'refused for this reader');
-        return;
+        return false;
       case 'edition-blocked':
         await this.pause(r.editionId, `the SMTP server refused the sender or the session: ${err.detail}`);
-        return;
+        return true;
       default: {
         const streak = await editions.transientStreak(r.editionId, true);
         if (streak >= budget.consecutiveTransient) {
           await this.pause(r.editionId, `${streak} consecutive temporary failures (last: ${err.detail})`);
+          return true;
         }
+        return false;
       }
     }
   }

@@ -12,13 +12,13 @@ import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 const WITH_NEWS = ['ada@example.com', 'linus@example.com', 'min-ji@example.com'];
 
 /** A Gazette with its own Redis prefix (so each case plans the sample briefings afresh). */
-function fresh(name: string) {
+function fresh(name: string, env: Record<string, string> = {}, readers?: Parameters<typeof seedSample>[1]) {
   const redis = testRedis(name);
   const ctx = {} as { sink: SmtpSink; gazette: Container };
   beforeAll(async () => {
     ctx.sink = await startSmtpSink();
-    ctx.gazette = await startGazette(redis, ctx.sink, { SEND_ATTEMPTS: '2', SEND_BACKOFF_MS: '50' });
-    await seedSample(ctx.gazette);
+    ctx.gazette = await startGazette(redis, ctx.sink, { SEND_ATTEMPTS: '2', SEND_BACKOFF_MS: '50', ...env });
+    await seedSample(ctx.gazette, readers);
     ctx.gazette.startWorkers();
   });
   afterAll(async () => {
@@ -94,5 +94,51 @@ describe('a cancelled edition', () => {
     const cancelled = await s.dispatcher.cancel(run.editionId);
     expect(cancelled).toMatchObject({ state: 'cancelled', cancelled: run.result.pending, dispatched: 0 });
     await expect(s.dispatcher.resume(run.editionId)).rejects.toThrow(/only a paused or incomplete/);
+  });
+});
+
+const many = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ email: `r${i}@example.com`, name: `R ${i}`, topics: [] as string[] }));
+
+describe('the error budget: temporary failures in a row', () => {
+  const ctx = fresh('budget-transient', { SEND_ATTEMPTS: '8', SEND_BACKOFF_MS: '20' }, many(80));
+
+  it('pauses the edition after 50 consecutive temporary failures, fails nobody, and resume sends everyone once', async () => {
+    const { sink, gazette } = ctx;
+    const s = gazette.services;
+    sink.failNext(100_000, { code: 421, message: '4.7.0 Try again later' });
+    const run = await runEdition(s, 'korea-daily', new Date('2026-11-24T01:00:00Z'));
+    if (run.status === 'skipped') throw new Error(run.reason);
+    expect(run.status).toBe('paused');
+    expect(run.result.pausedReason).toMatch(/^5\d consecutive temporary failures/);
+    expect(run.result).toMatchObject({ dispatched: 0, failed: 0, bounced: 0, pending: 80 });
+
+    sink.reset();
+    await s.dispatcher.resume(run.editionId);
+    const done = await followEdition(s, run.editionId);
+    expect(done).toMatchObject({ state: 'dispatched', dispatched: 80, pending: 0 });
+    const to = sink.messages.flatMap((m) => m.to);
+    expect(new Set(to).size).toBe(80);
+    expect(to).toHaveLength(80);
+  });
+});
+
+describe('the error budget: bounces', () => {
+  const ctx = fresh('budget-bounces', {}, many(400));
+
+  it('pauses the edition once more than 5% of its first 1,000 readers bounced', async () => {
+    const { sink, gazette } = ctx;
+    const s = gazette.services;
+    // 134 bad mailboxes among 400 readers: the 51st (> 5% of 1,000) pauses the edition.
+    for (let i = 0; i < 400; i += 3) sink.rejectRecipient(`r${i}@example.com`, 550, '5.1.1 No such user');
+    const run = await runEdition(s, 'korea-daily', new Date('2026-11-24T01:00:00Z'));
+    if (run.status === 'skipped') throw new Error(run.reason);
+    expect(run.status, JSON.stringify(run.result)).toBe('paused');
+    expect(run.result.pausedReason).toContain('bounce rate over 5% of the first 1000 readers');
+    expect(run.result.bounced).toBeGreaterThan(50);
+    expect(run.result.pending).toBeGreaterThan(0);
+    // Each bounce is one reader's: only those addresses are suppressed.
+    expect(await s.suppression.get('r1@example.com')).toBeNull();
+    expect(await s.suppression.get('r0@example.com')).not.toBeNull();
   });
 });
