@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { formatIssues } from './zod-issues.js';
 
+/** A send rate: `N/s`, `N/min` or `N/h` (e.g. `200/s`), or `0` for none. */
+export const RATE = z
+  .string()
+  .regex(/^(0|[1-9]\d*\/(s|sec|second|m|min|minute|h|hour))$/, 'must be N/s, N/min or N/h (e.g. 200/s), or 0');
+
 /**
  * The only reader of `process.env`. One zod schema, read once, frozen.
  * Error messages name the variable and never echo its value.
@@ -53,10 +58,7 @@ const envSchema = z
      * Messages per second, minute or hour across every worker (`200/s`, `6000/min`, `50000/h`);
      * unset or `0`: no limit beyond what the server allows.
      */
-    MAIL_RATE: z
-      .string()
-      .regex(/^(0|[1-9]\d*\/(s|sec|second|m|min|minute|h|hour))$/, 'must be N/s, N/min or N/h (e.g. 200/s), or 0')
-      .optional(),
+    MAIL_RATE: RATE.optional(),
     /** Days after an edition ends before its audience, renders and ledger expire (fractions allowed). */
     EDITION_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
     /**

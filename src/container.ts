@@ -12,7 +12,7 @@ import { Dispatcher } from './delivery/dispatcher.js';
 import { Ledger } from './delivery/ledger.js';
 import { createMailer } from './delivery/mailer.js';
 import { archiveUrl, type Identity } from './delivery/message.js';
-import { MailRate } from './delivery/rate.js';
+import { ListRates, MailRate } from './delivery/rate.js';
 import { Renders } from './delivery/renders.js';
 import { SuppressionList } from './delivery/suppression.js';
 import { EditionPlanner } from './editions/planner.js';
@@ -134,6 +134,7 @@ export async function createContainer(config: Config, publication: Publication, 
       editions,
       budget: { ...DEFAULT_BUDGET, consecutiveTransient: config.send.transientBudget },
       ...(config.send.rate ? { rate: new MailRate(redis, config.redisPrefix, config.send.rate) } : {}),
+      listRates: new ListRates(redis, config.redisPrefix),
       log,
       stopping: stopping.signal,
     }),

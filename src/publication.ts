@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { RATE } from './config.js';
 import { budgetKB, DEFAULT_BUDGET_KB, listDigestSettings } from './digest-settings.js';
 import { scheduleProblem } from './editions/schedule.js';
 import { formatIssues } from './zod-issues.js';
@@ -52,6 +53,11 @@ export const listSchema = z.object({
    * edition (`whole-edition`). @defaultValue skip
    */
   whenNothingFollowed: z.enum(['skip', 'whole-edition']).default('skip'),
+  /**
+   * This list's own send rate across all workers (`N/s`, `N/min`, `N/h`), within MAIL_RATE;
+   * unset: only MAIL_RATE applies.
+   */
+  rate: RATE.optional(),
   /** Readers per send-batch job. */
   batchSize: z.number().int().min(1).max(5000).default(100),
   /** Template name under templates/ (`<name>.mjml.hbs`). */

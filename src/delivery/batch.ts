@@ -7,7 +7,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { Ledger } from './ledger.js';
 import { MailError, type Mailer } from './mailer.js';
 import { envelope, type Identity, readerLinks } from './message.js';
-import type { MailRate } from './rate.js';
+import type { ListRates, MailRate } from './rate.js';
 import type { Renders } from './renders.js';
 import type { SuppressionList } from './suppression.js';
 
@@ -95,6 +95,8 @@ export class BatchSender {
       budget?: ErrorBudget;
       /** The send rate across all workers (MAIL_RATE); absent: as fast as the server takes. */
       rate?: MailRate;
+      /** Per-list send rates (a list's `rate`), on top of `rate`. */
+      listRates?: ListRates;
       log: Logger;
       /** Aborted at shutdown: no new reader is started; sends in flight finish and settle. */
       stopping?: AbortSignal;
@@ -112,6 +114,7 @@ export class BatchSender {
     const suppressed = await this.deps.suppression.suppressed([...loaded.values()].map((r) => r.reader.email));
     let lastDeferral: MailError | null = null;
     const control = this.controlReader(editionId);
+    const listRate = this.deps.listRates?.of(list);
     const halt = new AbortController();
     this.deps.stopping?.addEventListener('abort', () => halt.abort(), { once: true });
 
@@ -124,6 +127,7 @@ export class BatchSender {
         return;
       }
       // The turn is taken before the claim, so a long wait never holds a claim.
+      if (listRate && !(await listRate.take(halt.signal))) return;
       if (this.deps.rate && !(await this.deps.rate.take(halt.signal))) return;
       const claim = await ledger.claim(editionId, entry.readerId);
       if (!claim.claimed) {

@@ -1,10 +1,33 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { parseRate } from '../config.js';
 import type { Redis } from '../store/redis.js';
 
 /** Messages per window (MAIL_RATE). */
 export interface MailRateSetting {
   messages: number;
   perSeconds: number;
+}
+
+/** One MailRate per list that sets `rate`, made on first use. */
+export class ListRates {
+  private readonly rates = new Map<string, MailRate>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  of(list: { id: string; rate?: string | undefined }): MailRate | undefined {
+    const setting = parseRate(list.rate);
+    if (!setting) return undefined;
+    const key = `${list.id} ${list.rate}`;
+    let rate = this.rates.get(key);
+    if (!rate) {
+      rate = new MailRate(this.redis, this.prefix, setting, `list:${list.id}`);
+      this.rates.set(key, rate);
+    }
+    return rate;
+  }
 }
 
 /**
@@ -15,7 +38,13 @@ export interface MailRateSetting {
 export class MailRate {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(redis: Redis, prefix: string, setting: MailRateSetting) {
+  /** @param scope - what the counter limits: `smtp` (the transport, MAIL_RATE) or `list:ID`. */
+  constructor(
+    redis: Redis,
+    prefix: string,
+    setting: MailRateSetting,
+    private readonly scope = 'smtp',
+  ) {
     const perSecond = setting.messages / setting.perSeconds;
     const [points, duration] =
       perSecond >= 1 ? [Math.floor(perSecond), 1] : [1, Math.ceil(setting.perSeconds / setting.messages)];
@@ -28,7 +57,7 @@ export class MailRate {
     for (;;) {
       if (signal?.aborted) return false;
       try {
-        await this.limiter.consume('smtp');
+        await this.limiter.consume(this.scope);
         return true;
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;

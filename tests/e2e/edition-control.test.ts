@@ -142,3 +142,31 @@ describe('the error budget: bounces', () => {
     expect(await s.suppression.get('r0@example.com')).not.toBeNull();
   });
 });
+
+describe("a list's own send rate", () => {
+  // The list sends at most 10 a second, whatever MAIL_RATE allows (none here).
+  const ctx = fresh('list-rate', {}, many(40));
+
+  it('spreads the edition over time: 10 a window, so 40 messages take over 2 s', async () => {
+    const { sink, gazette } = ctx;
+    const s = gazette.services;
+    const list = s.publication.lists[0];
+    if (!list) throw new Error('no list');
+    Object.assign(list, { rate: '10/s' });
+    const run = await runEdition(s, 'korea-daily', new Date('2026-11-24T01:00:00Z'));
+    if (run.status === 'skipped') throw new Error(run.reason);
+    expect(run.result).toMatchObject({ state: 'dispatched', dispatched: 40 });
+    const times = sink.messages.map((m) => m.receivedAt).sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0; i < times.length; i++) {
+      const start = times[i] ?? 0;
+      most = Math.max(most, times.filter((t) => t >= start && t < start + 1000).length);
+    }
+    // Fixed one-second windows: two windows' worth can meet across a boundary, never more.
+    expect(most).toBeLessThanOrEqual(20);
+    const span = (times.at(-1) ?? 0) - (times[0] ?? 0);
+    console.log(`40 messages at 10/s: ${span} ms, at most ${most} in any 1 s`);
+    // 40 messages in windows of 10: four windows, so the first and last are over two seconds apart.
+    expect(span).toBeGreaterThanOrEqual(2_000);
+  });
+});

@@ -14,6 +14,8 @@ export interface SinkMessage {
   readonly from: string;
   /** Envelope recipients, in RCPT TO order. */
   readonly to: readonly string[];
+  /** When the end of DATA arrived (ms since the epoch). */
+  readonly receivedAt: number;
   /** The message exactly as received. */
   readonly raw: Buffer;
   /** The message parsed by mailparser's `simpleParser`. */
@@ -93,8 +95,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     const failure = failures.shift();
     if (failure) throw replyError(failure);
     const raw = Buffer.concat(chunks);
+    const receivedAt = Date.now();
     const { mailFrom, rcptTo } = session.envelope;
     const message: SinkMessage = {
+      receivedAt,
       from: mailFrom ? mailFrom.address : '',
       to: rcptTo.map((r) => r.address),
       raw,
