@@ -118,7 +118,9 @@ program
         }
         progress.stop();
         if (leave.signal.aborted) {
-          out(`left ${editionId} running on the workers; follow it with: gazette editions show ${editionId}`);
+          out(
+            `left ${editionId} running: any \`gazette start\` or \`gazette worker\` sends the rest (start one if none runs); follow it with: gazette editions show ${editionId}`,
+          );
           return;
         }
         out(describeStatus(editionId, result));
