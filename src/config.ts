@@ -39,6 +39,8 @@ const envSchema = z
     /** Client IP behind a proxy: `false` (default), `true`, a hop count, or addresses/CIDRs. */
     TRUST_PROXY: z.string().min(1).default('false'),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** The queue dashboard shows jobs but offers no retry, remove or promote buttons. */
+    DASHBOARD_READ_ONLY: z.enum(['true', 'false']).default('false'),
     MAIL_TRANSPORT: mailTransport.default('outbox:outbox'),
     MAIL_FROM: z.string().min(3).default('Gazette <gazette@localhost>'),
     /** Address used for `mailto:` unsubscribe; defaults to unsubscribe@<MAIL_FROM domain>. */
@@ -173,6 +175,8 @@ export interface Config {
   /** True when no SECRET was given (development only): links are then forgeable. */
   usingDevelopmentSecret: boolean;
   adminToken?: string;
+  /** DASHBOARD_READ_ONLY. */
+  dashboardReadOnly: boolean;
   mail: {
     transport: MailTransportSetting;
     from: string;
@@ -232,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     trustProxy: trustProxy(e.TRUST_PROXY),
     usingDevelopmentSecret: !e.SECRET && !e.SECRETS,
     ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
+    dashboardReadOnly: e.DASHBOARD_READ_ONLY === 'true',
     mail: {
       transport,
       from: e.MAIL_FROM,

@@ -18,6 +18,7 @@ import { SuppressionList } from './delivery/suppression.js';
 import { EditionPlanner } from './editions/planner.js';
 import { EditionStore } from './editions/store.js';
 import type { Logger } from './logger.js';
+import { OpsCounters } from './ops/counters.js';
 import type { Publication } from './publication.js';
 import { Producer } from './queue/producer.js';
 import { startWorkers } from './queue/runner.js';
@@ -99,8 +100,10 @@ export async function createContainer(config: Config, publication: Publication, 
     identity,
     log,
   });
+  const ops = new OpsCounters(redis, k);
   const services: Services = {
     config,
+    ops,
     redis,
     subscriptions,
     publication,
@@ -111,6 +114,7 @@ export async function createContainer(config: Config, publication: Publication, 
       quarantine,
       new CursorStore(redis, k),
       createClassifier(publication.topics, publication.fallbackTopic),
+      (report) => ops.recordCollection(report),
     ),
     editions,
     planner: new EditionPlanner(publication, briefings, editions),

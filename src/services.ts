@@ -10,6 +10,7 @@ import type { Renders } from './delivery/renders.js';
 import type { SuppressionList } from './delivery/suppression.js';
 import type { EditionPlanner } from './editions/planner.js';
 import type { EditionStore } from './editions/store.js';
+import type { OpsCounters } from './ops/counters.js';
 import type { Publication } from './publication.js';
 import type { Producer } from './queue/producer.js';
 import type { Templates } from './render/templates.js';
@@ -21,6 +22,8 @@ import type { Tokens } from './subscriptions/tokens.js';
 /** Everything a job handler or command may use; built once by the container. */
 export interface Services {
   config: Config;
+  /** Operational counters in Redis (job durations, collections), for `/metrics`. */
+  ops: OpsCounters;
   publication: Publication;
   briefings: BriefingStore;
   quarantine: Quarantine;

@@ -39,6 +39,8 @@ export class Collector {
     private readonly quarantine: Quarantine,
     private readonly cursors: CursorStore,
     private readonly classify: Classifier,
+    /** Told of every run that completed (the operational counters). */
+    private readonly onRun: (report: CollectReport) => Promise<void> = async () => {},
   ) {}
 
   async collect(source: Source, onProgress?: CollectProgress): Promise<CollectReport> {
@@ -89,6 +91,7 @@ export class Collector {
       onProgress?.(report);
     }
     await run.commit();
+    await this.onRun(report);
     return report;
   }
 

@@ -62,7 +62,7 @@ export class Audience {
         sets.add(topicKey(topics));
       }
       // One round trip per page, not one script call per reader.
-      if (noNews.length) await this.ledger.settleMany(edition.id, noNews, 'skipped', 'no-news');
+      if (noNews.length) await this.ledger.settleMany(edition.id, noNews, 'skipped', 'no-news', 'no-news');
       if (entries.length) await this.redis.rpush(scratch, ...entries);
       if (sets.size) await this.redis.sadd(this.k.editionTopicSets(edition.id), ...sets);
     }

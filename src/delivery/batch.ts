@@ -144,7 +144,7 @@ export class BatchSender {
             ? 'suppressed'
             : null;
       if (skip || !found) {
-        await ledger.settle(editionId, entry.readerId, 'skipped', skip ?? 'reader-missing');
+        await ledger.settle(editionId, entry.readerId, 'skipped', skip ?? 'reader-missing', skip ?? 'reader-missing');
         report.skipped += 1;
         return;
       }
@@ -244,7 +244,7 @@ export class BatchSender {
     const fields = { editionId: r.editionId, readerId: r.readerId, code: err.code, responseCode: err.responseCode };
     switch (err.verdict) {
       case 'hard-bounce': {
-        await ledger.settle(r.editionId, r.readerId, 'bounced', err.detail);
+        await ledger.settle(r.editionId, r.readerId, 'bounced', err.detail, err.reason);
         await this.deps.suppression.add(r.email, `hard bounce ${err.detail}`);
         await this.deps.readers.setSubscription(r.listId, r.readerId, {
           status: 'bounced',
@@ -263,7 +263,7 @@ export class BatchSender {
         return false;
       }
       case 'reader-rejected':
-        await ledger.settle(r.editionId, r.readerId, 'failed', err.detail);
+        await ledger.settle(r.editionId, r.readerId, 'failed', err.detail, err.reason);
         log.warn({ event: 'reader.rejected', ...fields, detail: err.detail }, 'refused for this reader');
         return false;
       case 'edition-blocked':

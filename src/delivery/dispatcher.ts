@@ -242,7 +242,7 @@ export class Dispatcher {
       const ids = (await this.audience.range(editionId, start, size)).map((e) => e.readerId);
       const lines = await this.ledger.entries(editionId, ids);
       const open = ids.filter((_, i) => !lines[i] || lines[i]?.startsWith('sending'));
-      await this.ledger.settleMany(editionId, open, 'cancelled', 'edition cancelled');
+      await this.ledger.settleMany(editionId, open, 'cancelled', 'edition cancelled', 'cancelled');
     }
   }
 }

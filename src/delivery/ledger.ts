@@ -49,6 +49,7 @@ local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur and string.match(cur, '^[a-z]+') ~= 'sending' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+if ARGV[4] and ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], 'reason:' .. ARGV[3] .. ':' .. ARGV[4], 1) end
 return 1
 `;
 
@@ -83,8 +84,11 @@ export class Ledger {
     await this.redis.eval(RELEASE, 1, this.k.ledger(editionId), readerId, token);
   }
 
-  /** Record a final state once; counts it in the edition's status. Returns false if already final. */
-  async settle(editionId: string, readerId: string, state: FinalState, detail = ''): Promise<boolean> {
+  /**
+   * Record a final state once; counts it in the edition's status, and by `reason` (a short,
+   * bounded label such as `5.1.1` or `no-news`) for the metrics. Returns false if already final.
+   */
+  async settle(editionId: string, readerId: string, state: FinalState, detail = '', reason = ''): Promise<boolean> {
     const value = `${state} ${new Date().toISOString()} ${detail}`.trim();
     const r = await this.redis.eval(
       SETTLE,
@@ -94,17 +98,24 @@ export class Ledger {
       readerId,
       value,
       state,
+      reason,
     );
     return r === 1;
   }
 
   /** {@link settle} for many readers in one round trip; returns how many were newly settled. */
-  async settleMany(editionId: string, readerIds: readonly string[], state: FinalState, detail = ''): Promise<number> {
+  async settleMany(
+    editionId: string,
+    readerIds: readonly string[],
+    state: FinalState,
+    detail = '',
+    reason = '',
+  ): Promise<number> {
     if (readerIds.length === 0) return 0;
     const value = `${state} ${new Date().toISOString()} ${detail}`.trim();
     const pipeline = this.redis.pipeline();
     for (const id of readerIds) {
-      pipeline.eval(SETTLE, 2, this.k.ledger(editionId), this.k.editionStatus(editionId), id, value, state);
+      pipeline.eval(SETTLE, 2, this.k.ledger(editionId), this.k.editionStatus(editionId), id, value, state, reason);
     }
     const results = (await pipeline.exec()) ?? [];
     for (const [err] of results) if (err) throw err;

@@ -45,6 +45,11 @@ export class MailError extends Error {
     super(message);
   }
 
+  /** A bounded label for metrics: the enhanced status code, else the reply code, else the error code. */
+  get reason(): string {
+    return this.enhancedCode ?? (this.responseCode ? String(this.responseCode) : this.code);
+  }
+
   /** Short, address-free detail for the ledger and logs: `550 5.1.1 rcpt`. */
   get detail(): string {
     return [this.responseCode, this.enhancedCode, this.stage === 'none' ? this.code : this.stage]

@@ -214,6 +214,18 @@ export class EditionStore {
     return v ? Number(v) : null;
   }
 
+  /** The status hashes of many editions as stored (counts, reasons), in one round trip. */
+  async rawStatuses(ids: readonly string[]): Promise<Array<Record<string, string>>> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.k.editionStatus(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, h]) => {
+      if (err) throw err;
+      return h as Record<string, string>;
+    });
+  }
+
   async status(id: string): Promise<EditionStatus | null> {
     const h = await this.redis.hgetall(this.k.editionStatus(id));
     if (!h.state) return null;

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { findList, type List } from '../publication.js';
@@ -7,9 +6,8 @@ import { exportReaders, importReaders } from '../subscriptions/csv.js';
 import { FieldError, NotFoundError } from '../subscriptions/errors.js';
 import { countByStatus, pageReaders, readerDetail, removeReader } from '../subscriptions/manage.js';
 import { InvalidReaderError, normalizeEmail } from '../subscriptions/readers.js';
+import { adminAuth } from './admin-auth.js';
 import type { ZodApp } from './types.js';
-
-const digest = (v: string) => createHash('sha256').update(v).digest();
 
 const status = z.enum(['pending', 'confirmed', 'unsubscribed', 'bounced']);
 const readerId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
@@ -26,16 +24,7 @@ function email(raw: string, field = 'email'): string {
 
 /** The admin API, mounted under `/api` behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export function registerAdminRoutes(api: ZodApp, s: Services): void {
-  const expected = s.config.adminToken ? digest(s.config.adminToken) : null;
-  api.addHook('onRequest', async (req, reply) => {
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : null;
-    // Compare digests: equal length, constant time. No ADMIN_TOKEN set = the API is closed.
-    if (!expected || !given || !timingSafeEqual(given, expected)) {
-      reply.header('www-authenticate', 'Bearer');
-      return reply.code(401).send({ error: 'unauthorized', message: 'Authentication required.' });
-    }
-  });
+  api.addHook('onRequest', adminAuth(s.config.adminToken));
   api.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
 
   const list = (id: string): List => {

@@ -12,6 +12,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { registerArchiveRoutes } from './archive-routes.js';
 import { registerEditionRoutes } from './edition-routes.js';
 import { installErrorHandling } from './errors.js';
+import { type OpsOptions, registerOpsRoutes } from './ops-routes.js';
 import { loadPages } from './pages.js';
 import { registerReaderRoutes } from './reader-routes.js';
 import type { ZodApp } from './types.js';
@@ -22,6 +23,7 @@ export const BODY_LIMIT = 16 * 1024;
 export interface AppOptions {
   /** Subscribe requests per client IP per minute. @defaultValue 20 */
   subscribePerIpPerMinute?: number;
+  ops?: OpsOptions;
 }
 
 export type App = ZodApp;
@@ -96,7 +98,7 @@ export async function buildApp(s: Services, log: Logger, opts: AppOptions = {}):
     skipOnError: true,
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  await registerOpsRoutes(app, s, opts.ops);
   registerReaderRoutes(app, s, pages, { subscribePerIpPerMinute: opts.subscribePerIpPerMinute ?? 20 });
   registerArchiveRoutes(app, s, pages);
   await app.register(

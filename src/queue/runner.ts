@@ -42,6 +42,13 @@ export function startWorkers(
       // remain: the ledger keeps a re-run from sending anyone twice.
       maxStalledCount: 1_000,
     });
+    // Every job's run time, into its queue's histogram in Redis (seen by whichever process serves /metrics).
+    const timed = (job: Job | undefined) => {
+      if (!job?.processedOn || !job.finishedOn) return;
+      services.ops.recordJob(queue, (job.finishedOn - job.processedOn) / 1000).catch(() => {});
+    };
+    worker.on('completed', timed);
+    worker.on('failed', timed);
     worker.on('error', (err) => log.error({ event: 'worker.error', queue, err }, 'worker error'));
     worker.on('failed', (job, err) =>
       log.warn(

@@ -17,10 +17,9 @@ export function keys(prefix: string) {
     listLastCutoff: (listId: string) => `${prefix}:list:${listId}:last-cutoff`,
     listEditions: (listId: string) => `${prefix}:list:${listId}:editions`,
     consent: `${prefix}:consent`,
-    /** A reader's consent record (a stream, never trimmed): keyed by reader id, never by address. */
     /** The consent record as first kept (a stream); read, no longer written. */
     readerConsent: (readerId: string) => `${prefix}:reader:${readerId}:consent`,
-    /** The consent record: one JSON entry per change, appended, never trimmed. */
+    /** The consent record: one JSON entry per change, appended, never trimmed; keyed by reader id, never by address. */
     readerConsentLog: (readerId: string) => `${prefix}:reader:${readerId}:consent-log`,
     /** Abuse counters and cool-downs, keyed by a hash of the address or the client IP. */
     throttle: (kind: string, subject: string) => `${prefix}:throttle:${kind}:${subject}`,
@@ -31,6 +30,12 @@ export function keys(prefix: string) {
     editionTopicSets: (id: string) => `${prefix}:edition:${id}:topic-sets`,
     editionRender: (id: string, topicKey: string) => `${prefix}:edition:${id}:render:${topicKey}`,
     ledger: (id: string) => `${prefix}:edition:${id}:ledger`,
+    /** Job duration histogram of a queue (bucket counts, sum, count), shared by every worker. */
+    opsJobSeconds: (queue: string) => `${prefix}:ops:job-seconds:${queue}`,
+    /** Briefings collected and quarantined by source (`SOURCE|new`, `SOURCE|quarantined`…). */
+    opsCollected: `${prefix}:ops:collected`,
+    /** Time (epoch ms) of each source's last collection run that completed. */
+    opsLastCollection: `${prefix}:ops:last-collection`,
   } as const;
 }
 
