@@ -123,20 +123,28 @@ export function registerReaderRoutes(
   );
 
   app.get('/unsubscribe/:token', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { list, subscription } = await flows.unsubscribeTarget(req.params.token);
+    const { list, subscription, testCopy } = await flows.unsubscribeTarget(req.params.token);
     const done = !subscription || subscription.status === 'unsubscribed' || subscription.status === 'bounced';
     return reply
       .header('cache-control', 'no-store')
       .type(HTML)
-      .send(pages.render('unsubscribe', { title: 'Unsubscribe', ...listView(list), token: req.params.token, done }));
+      .send(
+        pages.render('unsubscribe', {
+          title: 'Unsubscribe',
+          ...listView(list),
+          token: req.params.token,
+          done: done && !testCopy,
+          testCopy,
+        }),
+      );
   });
 
   // RFC 8058 one-click: no cookie, no CSRF token (the signed link is the credential), no redirect.
   app.post('/unsubscribe/:token', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { list } = await flows.unsubscribe(req.params.token, consentOf(req, 'one-click'));
+    const { list, testCopy } = await flows.unsubscribe(req.params.token, consentOf(req, 'one-click'));
     return reply
       .header('cache-control', 'no-store')
       .type(HTML)
-      .send(pages.render('unsubscribed', { title: 'Unsubscribed', ...listView(list) }));
+      .send(pages.render('unsubscribed', { title: 'Unsubscribed', ...listView(list), testCopy }));
   });
 }

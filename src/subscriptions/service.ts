@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Mailer } from '../delivery/mailer.js';
-import type { Identity } from '../delivery/message.js';
+import { type Identity, TEST_COPY_READER } from '../delivery/message.js';
 import { addressHash, type SuppressionList } from '../delivery/suppression.js';
 import type { Logger } from '../logger.js';
 import { findList, type List, type Publication } from '../publication.js';
@@ -145,21 +145,30 @@ export class SubscriptionService {
   }
 
   /** Verify an unsubscribe link without changing anything (the GET page). */
-  async unsubscribeTarget(token: string): Promise<{ list: List; subscription: Subscription | null }> {
+  async unsubscribeTarget(
+    token: string,
+  ): Promise<{ list: List; subscription: Subscription | null; testCopy: boolean }> {
     const claims = this.d.tokens.verify(token, 'unsubscribe');
     const list = this.listOf(claims);
-    return { list, subscription: await this.d.readers.subscription(list.id, claims.r) };
+    return {
+      list,
+      subscription: await this.d.readers.subscription(list.id, claims.r),
+      testCopy: claims.r === TEST_COPY_READER,
+    };
   }
 
-  /** RFC 8058 one-click: idempotent; the first call records consent, repeats change nothing. */
-  async unsubscribe(token: string, consent: Consent): Promise<{ list: List }> {
+  /**
+   * RFC 8058 one-click: idempotent; the first call records consent, repeats change nothing.
+   * `testCopy`: the link came from a test copy (`gazette send --to`) and unsubscribed nobody.
+   */
+  async unsubscribe(token: string, consent: Consent): Promise<{ list: List; testCopy: boolean }> {
     const claims = this.d.tokens.verify(token, 'unsubscribe');
     const list = this.listOf(claims);
     const sub = await this.d.readers.subscription(list.id, claims.r);
     if (sub && sub.status !== 'unsubscribed' && sub.status !== 'bounced') {
       await this.d.readers.setSubscription(list.id, claims.r, { status: 'unsubscribed', consent });
     }
-    return { list };
+    return { list, testCopy: claims.r === TEST_COPY_READER };
   }
 
   /** Wait for the emails still being sent (shutdown). */

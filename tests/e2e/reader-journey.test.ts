@@ -70,7 +70,12 @@ describe('a reader’s whole journey in a browser', () => {
     // The links in the emails must point at this app, so the browser opens them as written.
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    t = await startApp(redis, sink, { PUBLIC_URL: base, ALLOW_HTTP_PUBLIC_URL: 'true' }, { subscribePerIpPerMinute: 1000 });
+    t = await startApp(
+      redis,
+      sink,
+      { PUBLIC_URL: base, ALLOW_HTTP_PUBLIC_URL: 'true' },
+      { subscribePerIpPerMinute: 1000 },
+    );
     await t.app.listen({ port, host: '127.0.0.1' });
     t.gazette.startWorkers();
     await seedSample(t.gazette, [{ email: OTHER, name: 'Other', topics: [] }]);
