@@ -252,7 +252,8 @@ program.addCommand(readersCommand(withServices));
 program
   .command('demo')
   .description('run the whole pipeline on the bundled sample briefings and leave the emails in ./outbox')
-  .action(async () => demo());
+  .option('--serve', 'then keep serving the HTTP app (reader pages, archive) so the links open; Ctrl-C stops')
+  .action(async (opts: { serve?: boolean }) => demo(undefined, opts));
 
 program.parseAsync().catch((err: unknown) => {
   process.exitCode = reportFailure(err);
