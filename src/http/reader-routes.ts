@@ -143,6 +143,12 @@ export function registerReaderRoutes(
   };
 
   app.get('/preferences/:token', { schema: { params: tokenParams } }, async (req, reply) => {
+    const testCopy = flows.testCopyList(req.params.token, 'preferences');
+    if (testCopy)
+      return reply
+        .header('cache-control', 'no-store')
+        .type(HTML)
+        .send(pages.render('test-copy', { title: 'Test copy', ...listView(testCopy) }));
     await flows.preferences(req.params.token); // an invalid link fails before a cookie is set
     const html = await preferencesPage(req.params.token, reply.generateCsrf(), false);
     return reply.header('cache-control', 'no-store').type(HTML).send(html);

@@ -181,6 +181,12 @@ export class SubscriptionService {
     return lists;
   }
 
+  /** The list of a valid link from a test copy (`gazette send --to`), which stands for no reader; else null. */
+  testCopyList(token: string, purpose: 'preferences' | 'unsubscribe'): List | null {
+    const claims = this.d.tokens.verify(token, purpose);
+    return claims.r === TEST_COPY_READER ? this.listOf(claims) : null;
+  }
+
   /** Verify an unsubscribe link without changing anything (the GET page). */
   async unsubscribeTarget(
     token: string,

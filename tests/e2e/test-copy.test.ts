@@ -81,7 +81,7 @@ describe('gazette send --to (a test copy)', () => {
     expect(await snapshot(client, redis.prefix)).toEqual(before);
   }, 90_000);
 
-  it('has links that unsubscribe nobody: one-click POST, the page, and the mailto: token', async () => {
+  it('has links that change nobody: one-click POST, the unsubscribe and preferences pages, the mailto: token', async () => {
     const s = t.gazette.services;
     const ada = readerIds.get('ada@example.com') ?? '';
     const res = await runCli(['send', '--list', 'korea-daily', '--to', 'ada@example.com'], env, { timeoutMs: 60_000 });
@@ -103,6 +103,12 @@ describe('gazette send --to (a test copy)', () => {
     });
     expect(post.statusCode).toBe(200);
     expect(post.body).toContain('nobody unsubscribed');
+    const prefs = await t.app.inject({
+      method: 'GET',
+      url: `/preferences/${tokenIn(copy?.parsed.text, '/preferences/')}`,
+    });
+    expect(prefs.statusCode).toBe(200);
+    expect(prefs.body).toContain('This link came from a test copy');
     const mailto = /mailto:[^?]+\?subject=([^>,\s]+)/.exec(header)?.[1] ?? '';
     const viaMail = await runCli(['readers', 'unsubscribe', decodeURIComponent(mailto)], env);
     expect(viaMail.code, viaMail.stderr).toBe(0);
