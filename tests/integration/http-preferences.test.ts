@@ -3,33 +3,16 @@
  * list they are on (topics and status) and saves them all, CSRF-protected; lists they are not
  * on are neither shown nor writable.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_PUBLICATION } from '../support/gazette.js';
+import { writeThreeListPublication as threeLists } from '../support/gazette.js';
 import { cookiesOf, csrfIn, startApp, type TestApp } from '../support/http.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-/** The sample publication with two more lists: Weekly (three topics) and Alerts. */
-async function threeLists(dir: string): Promise<string> {
-  const sample = JSON.parse(await readFile(SAMPLE_PUBLICATION, 'utf8')) as {
-    lists: Array<Record<string, unknown>>;
-    sources: unknown[];
-  };
-  const daily = sample.lists[0] ?? {};
-  sample.lists.push(
-    { ...daily, id: 'korea-weekly', name: 'Korea Pro Weekly', topics: ['china', 'diplomacy', 'north-korea'] },
-    { ...daily, id: 'korea-alerts', name: 'Korea Pro Alerts', topics: ['north-korea'] },
-  );
-  sample.sources = [];
-  const file = path.join(dir, 'gazette.json');
-  await writeFile(file, JSON.stringify(sample));
-  return file;
-}
 
 /** The checked checkboxes of a rendered page, as `name=value`. */
 function checked(html: string): string[] {
