@@ -1,10 +1,14 @@
 import path from 'node:path';
 import type { Container } from '../container.js';
+import { LINK_TTL_SECONDS } from '../delivery/message.js';
+import type { List } from '../publication.js';
+import type { Services } from '../services.js';
 import { type PrivateRedis, startPrivateRedis } from '../store/private-redis.js';
 import { pingRedis } from '../store/redis.js';
 import { boot, loadSettings, redactUrl, UsageError } from './boot.js';
 import { writePreview } from './preview.js';
 import { runEdition } from './run-edition.js';
+import { serve } from './serve.js';
 
 /** Sample readers with different topic choices (empty = all of the list's topics). */
 export const SAMPLE_READERS = [
@@ -46,13 +50,34 @@ async function demoRedis(url: string, say: Say): Promise<PrivateRedis | null> {
 }
 
 /**
+ * Where a sample reader's preferences page is, and how to get the app answering there: the
+ * links in the outbox's emails open the same way.
+ */
+function sayPreferences(s: Services, list: List, readerId: string, privateRedis: boolean, say: Say): void {
+  const sample = SAMPLE_READERS[0];
+  const token = s.tokens.issue(readerId, list.id, 'preferences', LINK_TTL_SECONDS);
+  say(`Preferences page of ${sample?.name} (${sample?.email}): ${s.config.publicUrl}/preferences/${token}`);
+  say("  It opens while the HTTP app runs on this Redis (the emails' links too):");
+  say('    npm run demo -- --serve    runs the demo, then keeps serving the reader pages (Ctrl-C stops)');
+  if (!privateRedis) {
+    const env = `GAZETTE_ENV=${s.config.env} REDIS_URL=${redactUrl(s.config.redisUrl)} REDIS_PREFIX='${s.config.redisPrefix}'`;
+    say(`    ${env} npm run gazette -- api    serves them beside the demo, on PORT (${s.config.port})`);
+  }
+}
+
+/**
  * The whole pipeline on the bundled sample briefings: collect, classify, sample readers,
  * plan, render, send through the queues to the outbox, and an HTML preview. Running it twice
- * sends nothing new: the edition is planned and sent once.
+ * sends nothing new: the edition is planned and sent once. `serve`: afterwards, serve the HTTP
+ * app (reader pages, archive) until SIGINT/SIGTERM, so the printed and emailed links open
+ * even on a private Redis.
  */
-export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
+export async function demo(
+  say: Say = (l) => process.stdout.write(`${l}\n`),
+  opts: { serve?: boolean } = {},
+): Promise<void> {
   const { config } = await loadSettings(DEMO_DEFAULTS);
-  const own = await demoRedis(config.redisUrl, say);
+  let own = await demoRedis(config.redisUrl, say);
   let container: Container | null = null;
   try {
     container = await boot(DEMO_DEFAULTS, own ? { REDIS_URL: own.url } : {});
@@ -67,8 +92,10 @@ export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Pr
         `Collected from ${source.id}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.quarantined} quarantined`,
       );
     }
+    const readerIds: string[] = [];
     for (const sample of SAMPLE_READERS) {
       const reader = await s.readers.upsert(sample.email, sample.name);
+      readerIds.push(reader.id);
       const current = await s.readers.subscription(list.id, reader.id);
       if (current?.status !== 'confirmed') {
         await s.readers.setSubscription(list.id, reader.id, {
@@ -106,6 +133,15 @@ export async function demo(say: Say = (l) => process.stdout.write(`${l}\n`)): Pr
         : `Emails sent to ${s.mailer.destination}`,
     );
     if (preview) say(`HTML preview of the whole edition: ${preview.file}`);
+    if (readerIds[0]) sayPreferences(s, list, readerIds[0], own !== null, say);
+    if (opts.serve) {
+      const serving = container;
+      container = null; // serve closes it at shutdown
+      say(`Serving the reader pages and archive on port ${s.config.port} (${s.config.publicUrl}); Ctrl-C stops.`);
+      const privateRedis = own;
+      own = null; // stopped by serve's shutdown, before the process exits
+      await serve(serving, { schedulers: false, workers: false, http: true }, async () => privateRedis?.stop());
+    }
   } finally {
     await container?.close();
     await own?.stop();

@@ -11,6 +11,7 @@ import { readersCommand } from './readers.js';
 import { followEdition, runEdition } from './run-edition.js';
 import { serve } from './serve.js';
 import { retryQuarantined, showQuarantine, showStatus } from './status.js';
+import { sendTestCopy } from './test-copy.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -86,13 +87,27 @@ program
   .requiredOption('--list <id>', 'list id')
   .option('--at <iso-time>', 'plan the slot at this time instead of now')
   .option('--resume', "re-drive the list's latest paused or incomplete edition instead (only its readers not yet sent)")
+  .option(
+    '--to <address>',
+    'send only a test copy of the edition that would go out now to this address ("[Test]" in the subject; no ledger, no audience, links that change no reader)',
+  )
   .action(
-    withServices(async (c, opts: { list: string; at?: string; resume?: boolean }) => {
+    withServices(async (c, opts: { list: string; at?: string; resume?: boolean; to?: string }) => {
       const at = opts.at ? new Date(opts.at) : new Date();
       if (Number.isNaN(at.getTime())) throw new UsageError(`--at: not a date: ${opts.at}`);
       const s = c.services;
       if (!s.publication.lists.some((l) => l.id === opts.list))
         throw new UsageError(`--list: unknown list "${opts.list}"`);
+      if (opts.to !== undefined) {
+        if (opts.resume) throw new UsageError('--to sends a test copy: it cannot be combined with --resume');
+        const copy = await sendTestCopy(s, { listId: opts.list, to: opts.to, at });
+        out(
+          copy
+            ? `test copy of ${copy.editionId} sent to ${opts.to.trim().toLowerCase()}: ${copy.subject}`
+            : 'nothing sent: nothing new for this list since its last edition',
+        );
+        return;
+      }
       c.startWorkers();
       const progress = editionProgress();
       const leave = new AbortController();
@@ -239,7 +254,8 @@ program.addCommand(readersCommand(withServices));
 program
   .command('demo')
   .description('run the whole pipeline on the bundled sample briefings and leave the emails in ./outbox')
-  .action(async () => demo());
+  .option('--serve', 'then keep serving the HTTP app (reader pages, archive) so the links open; Ctrl-C stops')
+  .action(async (opts: { serve?: boolean }) => demo(undefined, opts));
 
 program.parseAsync().catch((err: unknown) => {
   process.exitCode = reportFailure(err);

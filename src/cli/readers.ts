@@ -146,10 +146,13 @@ export function readersCommand(withServices: WithServices) {
       withServices(async ({ services: s }, target: string, o) => {
         if (!target.includes('@')) {
           try {
-            const { list } = await s.subscriptions.unsubscribe(target.replace(/^unsubscribe\s+/i, ''), {
-              source: 'mailto',
-            });
-            out(`unsubscribed from ${list.id}`);
+            const { list, testCopy } = await s.subscriptions.unsubscribe(
+              target.trim().replace(/^unsubscribe\s+/i, ''),
+              {
+                source: 'mailto',
+              },
+            );
+            out(testCopy ? `a test copy's token for ${list.id}: nobody unsubscribed` : `unsubscribed from ${list.id}`);
             return;
           } catch (err) {
             if (err instanceof TokenError)

@@ -18,7 +18,12 @@ export interface ServeRoles {
  * finish), stop taking jobs, let in-flight jobs finish, and close queues, the mail pool and
  * Redis, in that order.
  */
-export async function serve(container: Container, roles: ServeRoles): Promise<void> {
+export async function serve(
+  container: Container,
+  roles: ServeRoles,
+  /** Runs last at shutdown (close-with-grace exits the process right after): e.g. stop a private Redis. */
+  afterClose?: () => Promise<void>,
+): Promise<void> {
   const { services, log } = container;
   if (roles.schedulers) {
     const ids = await applySchedulers(services.producer, services.publication, {
@@ -46,6 +51,7 @@ export async function serve(container: Container, roles: ServeRoles): Promise<vo
       log.info({ event: 'shutdown', signal }, 'draining in-flight requests and jobs');
       await app?.close();
       await container.close();
+      await afterClose?.();
       log.info({ event: 'shutdown.done' }, 'stopped');
       resolve();
     });

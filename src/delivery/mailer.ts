@@ -20,8 +20,18 @@ export interface OutgoingMessage {
   text: string;
   /** Stable per edition and reader, with angle brackets: `<edition.reader@domain>`. */
   messageId: string;
-  list: { id: string; name: string };
-  unsubscribe: { https: string; mailto: string };
+  /**
+   * `List-Id` (RFC 2919). With `unsubscribe`, the list headers of a list message; both absent on
+   * mail that is not one (a confirmation to an address not yet on the list).
+   */
+  list?: { id: string; name: string };
+  /** `List-Unsubscribe` (https and mailto, RFC 2369) with `List-Unsubscribe-Post` (RFC 8058). */
+  unsubscribe?: { https: string; mailto: string };
+  /**
+   * `edition`: `Precedence: bulk`. `transactional` (confirm, welcome): `Auto-Submitted:
+   * auto-generated` (RFC 3834: no auto-replies), no Precedence. @defaultValue 'edition'
+   */
+  kind?: 'edition' | 'transactional';
   /** Outbox only: file name (without extension) inside the outbox, e.g. `edition-id/reader-id`. */
   outboxName: string;
 }
@@ -71,11 +81,22 @@ export interface DkimSetting {
   privateKeyFile: string;
 }
 
-/** Headers signed with DKIM: nodemailer's defaults leave out List-Unsubscribe-Post, which RFC 8058 requires. */
+/**
+ * Headers signed with DKIM (those a message lacks are skipped): nodemailer's defaults leave out
+ * List-Unsubscribe-Post, which RFC 8058 requires signed, and Auto-Submitted.
+ */
 const DKIM_HEADERS =
-  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Auto-Submitted';
 
 function toMailOptions(m: OutgoingMessage): SendMailOptions {
+  const headers: Record<string, string> = {};
+  if (m.unsubscribe) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  if (m.kind === 'transactional') headers['Auto-Submitted'] = 'auto-generated';
+  else headers.Precedence = 'bulk';
+  const list = {
+    ...(m.list ? { id: { url: m.list.id, comment: m.list.name } } : {}),
+    ...(m.unsubscribe ? { unsubscribe: [[m.unsubscribe.https, m.unsubscribe.mailto]] } : {}),
+  };
   return {
     from: m.from,
     to: m.to,
@@ -84,8 +105,8 @@ function toMailOptions(m: OutgoingMessage): SendMailOptions {
     html: m.html,
     text: m.text,
     messageId: m.messageId,
-    list: { id: { url: m.list.id, comment: m.list.name }, unsubscribe: [[m.unsubscribe.https, m.unsubscribe.mailto]] },
-    headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', Precedence: 'bulk' },
+    ...(m.list || m.unsubscribe ? { list } : {}),
+    headers,
   };
 }
 

@@ -11,6 +11,13 @@ export interface Identity {
   unsubscribeAddress: string;
 }
 
+/**
+ * The reader id signed into the links of a test copy (`gazette send --to`). Real reader ids
+ * are `r` and base64url without `-` or `_`, so no reader ever has this id: the test copy's
+ * unsubscribe link verifies (the page opens) but unsubscribes nobody.
+ */
+export const TEST_COPY_READER = 'test-copy';
+
 /** Reader links stay valid for a year: old emails' unsubscribe links must keep working. */
 export const LINK_TTL_SECONDS = 365 * 24 * 3600;
 

@@ -13,11 +13,47 @@ const subscribeBody = z.object({
   topics: manyStrings,
 });
 
-const preferencesBody = z.object({
-  _csrf: z.string().max(200).optional(),
-  topics: manyStrings,
-  subscribed: z.string().max(10).optional(),
-});
+/**
+ * The preferences form: `lists` names the lists on the form (a browser leaves unchecked boxes
+ * out, so an all-unchecked list still says it was there), then `topics.<list>` and
+ * `subscribed.<list>=yes` per list. A form without `lists` (rendered before the page showed
+ * several lists) is `topics` and `subscribed` for the link's own list.
+ */
+const preferencesBody = z.record(
+  z.string().max(100),
+  z.union([z.string().max(200), z.array(z.string().max(200)).max(100)]),
+);
+
+type PreferencesBody = z.infer<typeof preferencesBody>;
+
+function field(body: PreferencesBody, name: string): string[] {
+  const v = Object.hasOwn(body, name) ? body[name] : undefined;
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function yes(body: PreferencesBody, name: string): boolean {
+  const v = field(body, name);
+  if (v.length > 1 || (v.length === 1 && v[0] !== 'yes')) throw new FieldError(name, 'must be "yes" or absent');
+  return v.length === 1;
+}
+
+function preferenceChanges(body: PreferencesBody, linkListId: string) {
+  const listIds = [...new Set(field(body, 'lists'))];
+  if (listIds.length === 0)
+    return [{ listId: linkListId, topics: field(body, 'topics'), subscribed: yes(body, 'subscribed') }];
+  return listIds.map((listId) => ({
+    listId,
+    topics: field(body, `topics.${listId}`),
+    subscribed: yes(body, `subscribed.${listId}`),
+  }));
+}
+
+const STATUS_TEXT = {
+  confirmed: 'Subscribed',
+  pending: 'Waiting for you to confirm: open the link in the confirmation email',
+  unsubscribed: 'Unsubscribed: nothing is sent',
+  bounced: 'Stopped: mail to this address bounced',
+} as const;
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -80,26 +116,39 @@ export function registerReaderRoutes(
   });
 
   const preferencesPage = async (token: string, csrf: string, saved: boolean) => {
-    const { list, claims, subscription } = await flows.preferences(token);
-    const followed = subscription.topics.length ? subscription.topics : list.topics;
-    const topics = list.topics.map((slug) => ({
-      slug,
-      name: s.publication.topics.find((t) => t.slug === slug)?.name ?? slug,
-      checked: followed.includes(slug),
-    }));
+    const { list, claims, lists } = await flows.preferences(token);
     return pages.render('preferences', {
       title: 'Your preferences',
       ...listView(list),
       token,
       csrf,
       saved,
-      topics,
-      subscribed: subscription.status === 'confirmed' || subscription.status === 'pending',
-      unsubscribeToken: s.tokens.issue(claims.r, list.id, 'unsubscribe', LINK_TTL_SECONDS),
+      lists: lists.map(({ list: l, subscription }) => {
+        const followed = subscription.topics.length ? subscription.topics : l.topics;
+        return {
+          id: l.id,
+          name: l.name,
+          status: subscription.status,
+          statusText: STATUS_TEXT[subscription.status],
+          subscribed: subscription.status === 'confirmed' || subscription.status === 'pending',
+          topics: l.topics.map((slug) => ({
+            slug,
+            name: s.publication.topics.find((t) => t.slug === slug)?.name ?? slug,
+            checked: followed.includes(slug),
+          })),
+          unsubscribeToken: s.tokens.issue(claims.r, l.id, 'unsubscribe', LINK_TTL_SECONDS),
+        };
+      }),
     });
   };
 
   app.get('/preferences/:token', { schema: { params: tokenParams } }, async (req, reply) => {
+    const testCopy = flows.testCopyList(req.params.token, 'preferences');
+    if (testCopy)
+      return reply
+        .header('cache-control', 'no-store')
+        .type(HTML)
+        .send(pages.render('test-copy', { title: 'Test copy', ...listView(testCopy) }));
     await flows.preferences(req.params.token); // an invalid link fails before a cookie is set
     const html = await preferencesPage(req.params.token, reply.generateCsrf(), false);
     return reply.header('cache-control', 'no-store').type(HTML).send(html);
@@ -109,12 +158,10 @@ export function registerReaderRoutes(
     '/preferences/:token',
     { schema: { params: tokenParams, body: preferencesBody }, preHandler: app.csrfProtection },
     async (req, reply) => {
-      const b = req.body;
-      if (b.subscribed !== undefined && b.subscribed !== 'yes')
-        throw new FieldError('subscribed', 'must be "yes" or absent');
+      const { list } = await flows.preferences(req.params.token);
       await flows.savePreferences(
         req.params.token,
-        { topics: b.topics, subscribed: b.subscribed === 'yes' },
+        preferenceChanges(req.body, list.id),
         consentOf(req, 'preferences'),
       );
       const html = await preferencesPage(req.params.token, reply.generateCsrf(), true);
@@ -123,20 +170,28 @@ export function registerReaderRoutes(
   );
 
   app.get('/unsubscribe/:token', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { list, subscription } = await flows.unsubscribeTarget(req.params.token);
+    const { list, subscription, testCopy } = await flows.unsubscribeTarget(req.params.token);
     const done = !subscription || subscription.status === 'unsubscribed' || subscription.status === 'bounced';
     return reply
       .header('cache-control', 'no-store')
       .type(HTML)
-      .send(pages.render('unsubscribe', { title: 'Unsubscribe', ...listView(list), token: req.params.token, done }));
+      .send(
+        pages.render('unsubscribe', {
+          title: 'Unsubscribe',
+          ...listView(list),
+          token: req.params.token,
+          done: done && !testCopy,
+          testCopy,
+        }),
+      );
   });
 
   // RFC 8058 one-click: no cookie, no CSRF token (the signed link is the credential), no redirect.
   app.post('/unsubscribe/:token', { schema: { params: tokenParams } }, async (req, reply) => {
-    const { list } = await flows.unsubscribe(req.params.token, consentOf(req, 'one-click'));
+    const { list, testCopy } = await flows.unsubscribe(req.params.token, consentOf(req, 'one-click'));
     return reply
       .header('cache-control', 'no-store')
       .type(HTML)
-      .send(pages.render('unsubscribed', { title: 'Unsubscribed', ...listView(list) }));
+      .send(pages.render('unsubscribed', { title: 'Unsubscribed', ...listView(list), testCopy }));
   });
 }

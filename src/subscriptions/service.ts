@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Mailer } from '../delivery/mailer.js';
-import type { Identity } from '../delivery/message.js';
+import { type Identity, TEST_COPY_READER } from '../delivery/message.js';
 import { addressHash, type SuppressionList } from '../delivery/suppression.js';
 import type { Logger } from '../logger.js';
 import { findList, type List, type Publication } from '../publication.js';
@@ -18,6 +18,12 @@ export const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
 export const CONFIRM_COOLDOWN_SECONDS = 24 * 3600;
 /** Subscribe requests per address per hour (beyond: 429). */
 export const SUBSCRIBES_PER_ADDRESS_PER_HOUR = 10;
+
+/** One of a reader's lists and their subscription on it. */
+export interface ReaderListState {
+  list: List;
+  subscription: Subscription;
+}
 
 export interface SubscribeRequest {
   email: string;
@@ -120,46 +126,92 @@ export class SubscriptionService {
     return { list, readerId: claims.r, state: 'confirmed' };
   }
 
-  /** The reader and subscription a preferences link stands for. */
-  async preferences(token: string): Promise<{ list: List; claims: TokenClaims; subscription: Subscription }> {
+  /**
+   * The reader a preferences link stands for, and every list they are on, the link's list
+   * first. The link proves the reader controls the address (it was mailed there), so its page
+   * shows and saves all their lists, not only the one whose email held the link.
+   */
+  async preferences(token: string): Promise<{ list: List; claims: TokenClaims; lists: ReaderListState[] }> {
     const claims = this.d.tokens.verify(token, 'preferences');
     const list = this.listOf(claims);
-    const subscription = await this.d.readers.subscription(list.id, claims.r);
-    if (!subscription) throw new TokenError('bad-signature');
-    return { list, claims, subscription };
+    const own = await this.d.readers.subscription(list.id, claims.r);
+    if (!own) throw new TokenError('bad-signature');
+    const others = this.d.publication.lists.filter((l) => l.id !== list.id);
+    const found = await this.d.readers.subscriptions(
+      claims.r,
+      others.map((l) => l.id),
+    );
+    const lists = [
+      { list, subscription: own },
+      ...found.map((subscription) => ({ list: this.list(subscription.listId), subscription })),
+    ];
+    return { list, claims, lists };
   }
 
-  /** Save topics (and optionally leave or rejoin) from the preferences page. */
+  /**
+   * Save topics (and leaving or rejoining) for any of the reader's lists, from the preferences
+   * page. A list the reader is not on is a FieldError on `lists`; only lists whose status or
+   * topics change are written (each with its consent entry).
+   */
   async savePreferences(
     token: string,
-    change: { topics: string[]; subscribed: boolean },
+    changes: ReadonlyArray<{ listId: string; topics: string[]; subscribed: boolean }>,
     consent: Consent,
-  ): Promise<Subscription> {
-    const { list, claims, subscription } = await this.preferences(token);
-    const topics = this.checkTopics(list, change.topics);
-    let status = subscription.status;
-    if (!change.subscribed && status !== 'bounced') status = 'unsubscribed';
-    // Rejoining from a signed link is fine: the link proves the address once confirmed.
-    if (change.subscribed && status === 'unsubscribed') status = 'confirmed';
-    return this.d.readers.setSubscription(list.id, claims.r, { status, topics, consent });
+  ): Promise<ReaderListState[]> {
+    const { claims, lists } = await this.preferences(token);
+    const byId = new Map(lists.map((s) => [s.list.id, s]));
+    const planned = changes.map((change) => {
+      const current = byId.get(change.listId);
+      if (!current) throw new FieldError('lists', `not a list you are on: ${change.listId.slice(0, 63)}`);
+      return { current, change, topics: this.checkTopics(current.list, change.topics) };
+    });
+    for (const { current, change, topics } of planned) {
+      const before = current.subscription;
+      let status = before.status;
+      if (!change.subscribed && status !== 'bounced') status = 'unsubscribed';
+      // Rejoining from a signed link is fine: the link proves the address once confirmed.
+      if (change.subscribed && status === 'unsubscribed') status = 'confirmed';
+      if (status === before.status && topics.join(' ') === before.topics.join(' ')) continue;
+      current.subscription = await this.d.readers.setSubscription(current.list.id, claims.r, {
+        status,
+        topics,
+        consent,
+      });
+    }
+    return lists;
+  }
+
+  /** The list of a valid link from a test copy (`gazette send --to`), which stands for no reader; else null. */
+  testCopyList(token: string, purpose: 'preferences' | 'unsubscribe'): List | null {
+    const claims = this.d.tokens.verify(token, purpose);
+    return claims.r === TEST_COPY_READER ? this.listOf(claims) : null;
   }
 
   /** Verify an unsubscribe link without changing anything (the GET page). */
-  async unsubscribeTarget(token: string): Promise<{ list: List; subscription: Subscription | null }> {
+  async unsubscribeTarget(
+    token: string,
+  ): Promise<{ list: List; subscription: Subscription | null; testCopy: boolean }> {
     const claims = this.d.tokens.verify(token, 'unsubscribe');
     const list = this.listOf(claims);
-    return { list, subscription: await this.d.readers.subscription(list.id, claims.r) };
+    return {
+      list,
+      subscription: await this.d.readers.subscription(list.id, claims.r),
+      testCopy: claims.r === TEST_COPY_READER,
+    };
   }
 
-  /** RFC 8058 one-click: idempotent; the first call records consent, repeats change nothing. */
-  async unsubscribe(token: string, consent: Consent): Promise<{ list: List }> {
+  /**
+   * RFC 8058 one-click: idempotent; the first call records consent, repeats change nothing.
+   * `testCopy`: the link came from a test copy (`gazette send --to`) and unsubscribed nobody.
+   */
+  async unsubscribe(token: string, consent: Consent): Promise<{ list: List; testCopy: boolean }> {
     const claims = this.d.tokens.verify(token, 'unsubscribe');
     const list = this.listOf(claims);
     const sub = await this.d.readers.subscription(list.id, claims.r);
     if (sub && sub.status !== 'unsubscribed' && sub.status !== 'bounced') {
       await this.d.readers.setSubscription(list.id, claims.r, { status: 'unsubscribed', consent });
     }
-    return { list };
+    return { list, testCopy: claims.r === TEST_COPY_READER };
   }
 
   /** Wait for the emails still being sent (shutdown). */

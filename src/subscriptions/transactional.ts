@@ -57,8 +57,17 @@ export async function transactionalMessage(
     html: result.html,
     text: deps.templates.render(kind, 'text', view),
     messageId: `<${kind}.${list.id}.${reader.id}.${extra.id}@${domain}>`,
-    list: { id: listIdFor(list, from), name: list.name },
-    unsubscribe: { https: links.unsubscribeUrl, mailto: links.unsubscribeMailto },
+    kind: 'transactional',
+    // A confirmation goes to an address that is on no list yet (maybe typed by someone else):
+    // it is not a list message (RFC 2369), so no List-* headers and no one-click unsubscribe
+    // for mail clients to offer; ignoring it is the way out. The welcome is the list's first
+    // message to a confirmed reader: it carries the list headers and a working one-click.
+    ...(kind === 'welcome'
+      ? {
+          list: { id: listIdFor(list, from), name: list.name },
+          unsubscribe: { https: links.unsubscribeUrl, mailto: links.unsubscribeMailto },
+        }
+      : {}),
     outboxName: `transactional/${kind}-${list.id}-${reader.id}-${extra.id}`,
   };
 }

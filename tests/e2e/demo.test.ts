@@ -11,7 +11,8 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_READERS } from '../../src/cli/demo.js';
 import { freePort } from '../../src/store/private-redis.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { pingRedis } from '../../src/store/redis.js';
+import { type CliResult, runCli, spawnCli } from '../support/cli.js';
 import { TEST_SECRET } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
 
@@ -111,6 +112,31 @@ describe('gazette demo', () => {
       expect(html).toContain(TITLE_2);
     });
 
+    it('prints a sample reader’s preferences URL that `gazette api`, started as it says, serves', async () => {
+      const url = new URL(printedPath(first, 'Preferences page of Ada (ada@example.com):'));
+      expect(url.pathname).toMatch(/^\/preferences\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      expect(first.stdout).toContain(`REDIS_PREFIX='${redis.prefix}' npm run gazette -- api`);
+      expect(first.stdout).toContain('npm run demo -- --serve');
+      const port = await freePort();
+      const api = spawnCli(['api'], {
+        ...demoEnv(redis.url, redis.prefix, outbox),
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+      });
+      try {
+        await api.waitForLog((l) => l.event === 'http.listening', 30_000);
+        const res = await fetch(`http://127.0.0.1:${port}${url.pathname}`);
+        const html = await res.text();
+        expect(res.status, html).toBe(200);
+        expect(html).toContain('Your preferences');
+        expect(html).toContain('Receive Korea Pro Daily');
+        // Ada follows every topic: all boxes are checked.
+        expect(html.match(/name="topics\.korea-daily" value="[a-z-]+" checked/g)).toHaveLength(5);
+      } finally {
+        await api.stop();
+      }
+    }, 60_000);
+
     it(
       'sends nothing twice when run again',
       async () => {
@@ -160,8 +186,43 @@ describe('gazette demo', () => {
         expect(result.stdout).toContain('started a private redis-server');
         expect(result.stdout).toContain('Collected from sample: 2 new');
         expect(await emlFiles(printedPath(result, 'Emails (.eml, one per reader):'))).toHaveLength(3);
+        // A private Redis is gone after the demo: only `--serve` can open the links, and only it is offered.
+        expect(result.stdout).toContain('npm run demo -- --serve');
+        expect(result.stdout).not.toContain('npm run gazette -- api');
       },
       DEMO_TIMEOUT,
+    );
+
+    it(
+      '--serve keeps the app running on the private Redis: the printed preferences URL opens; SIGINT stops both',
+      async () => {
+        const port = await freePort();
+        const demo = spawnCli(['demo', '--serve'], {
+          ...demoEnv(await closedRedisUrl(), redis.prefix, path.join(tmp, 'serve-outbox')),
+          PORT: String(port),
+          PUBLIC_URL: `http://127.0.0.1:${port}`,
+          LOG_LEVEL: 'info',
+        });
+        try {
+          await demo.waitForLog((l) => l.event === 'http.listening', DEMO_TIMEOUT);
+          const stdout = demo.stdout();
+          const line = stdout.split('\n').find((l) => l.startsWith('Preferences page of Ada'));
+          const url = line?.slice(line.indexOf('http'));
+          expect(url, stdout).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/preferences/`));
+          const res = await fetch(url ?? '');
+          expect(res.status).toBe(200);
+          expect(await res.text()).toContain('Your preferences');
+          const privateUrl = /started a private redis-server at (redis:\/\/\S+)/.exec(stdout)?.[1] ?? '';
+          await pingRedis(privateUrl);
+          demo.child.kill('SIGINT');
+          const result = await demo.exited(30_000);
+          expect(result.code, result.stderr).toBe(0);
+          await expect(pingRedis(privateUrl)).rejects.toThrow();
+        } finally {
+          await demo.stop();
+        }
+      },
+      DEMO_TIMEOUT * 2,
     );
   });
 });

@@ -1,34 +1,11 @@
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEdition } from '../../src/cli/run-edition.js';
 import { seedSample } from '../support/gazette.js';
 import { ADMIN, startApp, type TestApp } from '../support/http.js';
-import { testRedis } from '../support/redis.js';
+import { dumpNamespace as dump, testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
 const auth = { authorization: `Bearer ${ADMIN}` };
-
-/** Every key under `prefix` and every value in it, as text (all Redis types Gazette and BullMQ use). */
-async function dump(client: Redis, prefix: string): Promise<string> {
-  const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      parts.push(key);
-      const type = await client.type(key);
-      if (type === 'string') parts.push((await client.get(key)) ?? '');
-      else if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
-      else if (type === 'list') parts.push(JSON.stringify(await client.lrange(key, 0, -1)));
-      else if (type === 'set') parts.push(JSON.stringify(await client.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, '0', '-1')));
-      else if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
-      else parts.push(`(${type})`);
-    }
-  } while (cursor !== '0');
-  return parts.join('\n');
-}
 
 describe('the admin API', () => {
   const redis = testRedis('http-admin');

@@ -2,6 +2,7 @@
  * A real Gazette for tests: the container built from the sample publication, on the test
  * Redis (own prefix) and sending to the in-process SMTP sink.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_READERS } from '../../src/cli/demo.js';
@@ -75,4 +76,21 @@ export async function seedSample(
     ids.set(r.email, reader.id);
   }
   return ids;
+}
+
+/** The sample publication, without sources, with two more lists: Weekly (china, diplomacy, north-korea) and Alerts (north-korea); returns its path in `dir`. */
+export async function writeThreeListPublication(dir: string): Promise<string> {
+  const sample = JSON.parse(await readFile(SAMPLE_PUBLICATION, 'utf8')) as {
+    lists: Array<Record<string, unknown>>;
+    sources: unknown[];
+  };
+  const daily = sample.lists[0] ?? {};
+  sample.lists.push(
+    { ...daily, id: 'korea-weekly', name: 'Korea Pro Weekly', topics: ['china', 'diplomacy', 'north-korea'] },
+    { ...daily, id: 'korea-alerts', name: 'Korea Pro Alerts', topics: ['north-korea'] },
+  );
+  sample.sources = [];
+  const file = path.join(dir, 'gazette.json');
+  await writeFile(file, JSON.stringify(sample));
+  return file;
 }

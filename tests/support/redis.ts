@@ -68,3 +68,25 @@ async function quit(client: Redis): Promise<void> {
   else client.disconnect();
   await ended;
 }
+
+/** Every key under `prefix` and every value in it, as text (all Redis types Gazette and BullMQ use). */
+export async function dumpNamespace(client: Redis, prefix: string): Promise<string> {
+  const parts: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      parts.push(key);
+      const type = await client.type(key);
+      if (type === 'string') parts.push((await client.get(key)) ?? '');
+      else if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
+      else if (type === 'list') parts.push(JSON.stringify(await client.lrange(key, 0, -1)));
+      else if (type === 'set') parts.push(JSON.stringify(await client.smembers(key)));
+      else if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, '0', '-1')));
+      else if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
+      else parts.push(`(${type})`);
+    }
+  } while (cursor !== '0');
+  return parts.join('\n');
+}

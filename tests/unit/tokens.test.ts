@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readerLinks } from '../../src/delivery/message.js';
+import type { List } from '../../src/publication.js';
 import { TokenError, Tokens } from '../../src/subscriptions/tokens.js';
 
 const tokens = new Tokens('a-test-secret-that-is-long-enough-for-hmac');
@@ -66,5 +68,25 @@ describe('signed reader tokens', () => {
     expect(failure(() => tokens.verify(forged, 'unsubscribe'))).toBe('bad-signature');
     expect(failure(() => tokens.verify('', 'unsubscribe'))).toBe('malformed');
     expect(failure(() => tokens.verify('a.b.c', 'unsubscribe'))).toBe('malformed');
+  });
+
+  it('keeps the links an email carries working for a year', () => {
+    const identity = {
+      publicUrl: 'https://news.example',
+      defaultFrom: 'a@news.example',
+      unsubscribeAddress: 'u@news.example',
+    };
+    const links = readerLinks(identity, tokens, { id: 'daily' } as List, 'r1');
+    const token = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+    const mailto = decodeURIComponent(links.unsubscribeMailto.split('subject=')[1] ?? '').replace(/^unsubscribe /, '');
+    const day = 86_400_000;
+    for (const [t, purpose] of [
+      [token(links.unsubscribeUrl), 'unsubscribe'],
+      [mailto, 'unsubscribe'],
+      [token(links.preferencesUrl), 'preferences'],
+    ] as const) {
+      expect(tokens.verify(t, purpose, Date.now() + 364 * day)).toMatchObject({ r: 'r1', l: 'daily', p: purpose });
+      expect(failure(() => tokens.verify(t, purpose, Date.now() + 366 * day))).toBe('expired');
+    }
   });
 });
