@@ -125,7 +125,8 @@ program
           const run = await runEdition(s, opts.list, at, progress.update, leave.signal);
           if (run.status === 'skipped') {
             progress.stop();
-            out(`nothing sent: ${run.reason}`);
+            // A skipped edition exits 0 (nothing failed) but must not pass for a sent one.
+            process.stderr.write(`warning: edition skipped, nothing sent: ${run.reason}\n`);
             return;
           }
           editionId = run.editionId;
