@@ -101,6 +101,7 @@ export async function createContainer(config: Config, publication: Publication, 
     log,
   });
   const ops = new OpsCounters(redis, k);
+  const planner = new EditionPlanner(publication, briefings, editions);
   const services: Services = {
     config,
     ops,
@@ -114,10 +115,11 @@ export async function createContainer(config: Config, publication: Publication, 
       quarantine,
       new CursorStore(redis, k),
       createClassifier(publication.topics, publication.fallbackTopic),
+      { openSince: () => planner.openSince() },
       (report) => ops.recordCollection(report),
     ),
     editions,
-    planner: new EditionPlanner(publication, briefings, editions),
+    planner,
     readers,
     suppression,
     ledger,

@@ -46,8 +46,20 @@ export const listSchema = z.object({
   }),
   /** Topic slugs this list offers; readers choose among them. */
   topics: z.array(slug).min(1),
-  /** Beginning of the first edition's window (ISO-8601); default: one schedule period before it. */
+  /**
+   * Beginning of the first edition's window (ISO-8601); default: one schedule period before it.
+   * A first edition with `since` carries every briefing published after it, however old.
+   */
   since: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * An edition leaves out briefings published more than this many hours before its cut-off (a
+   * late-collected briefing still goes out; a back-catalogue import does not). @defaultValue two schedule periods
+   */
+  maxAgeHours: z
+    .number()
+    .positive()
+    .max(24 * 366)
+    .optional(),
   /**
    * What a reader whose followed topics have nothing new gets: no email (`skip`), or the whole
    * edition (`whole-edition`). @defaultValue skip
@@ -101,6 +113,15 @@ export const sourceSchema = z.discriminatedUnion('type', [
     type: z.literal('wordpress'),
     /** How to reach the REST API: `/wp-json/…`, `?rest_route=…`, or try the first then the second. */
     restRoute: z.enum(['auto', 'pretty', 'query']).default('auto'),
+    /**
+     * Each run also reads the posts published in this many hours before it (`orderby=date`), so
+     * scheduled posts, which WordPress publishes without a new `modified_gmt`, are caught. @defaultValue 48
+     */
+    lookbackHours: z
+      .number()
+      .positive()
+      .max(24 * 366)
+      .default(48),
   }),
   z.object({ ...remote, type: z.literal('feed') }),
 ]);

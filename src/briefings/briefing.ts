@@ -33,10 +33,15 @@ export interface Briefing {
   html: string;
   /** False when the publisher no longer lists it as published. */
   published: boolean;
+  /**
+   * ISO-8601 UTC: when Gazette first stored it. Set by the store on the first upsert, never
+   * changed by an edit; editions are windowed by it. Absent only on a briefing not yet stored.
+   */
+  collectedAt?: string;
 }
 
 /** A briefing as parsed from a source, before topics are assigned. */
-export type ParsedBriefing = Omit<Briefing, 'id' | 'topics'>;
+export type ParsedBriefing = Omit<Briefing, 'id' | 'topics' | 'collectedAt'>;
 
 /**
  * `${source}-${sourceId}` when the publisher's id is safe in keys and job ids (WordPress ids

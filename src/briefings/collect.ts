@@ -10,12 +10,19 @@ import type { SourceRun } from './sources/source.js';
 import { wordpressRun } from './sources/wordpress-source.js';
 import type { BriefingStore, UpsertOutcome } from './store.js';
 
-/**
- * Which stored briefings are re-checked for being unpublished on each run: the newest 100 (one
- * request) of the last 30 days — those are what the next editions draw on.
- */
+/** Without {@link CollectorOptions.openSince}: re-check what was collected in the last 30 days. */
 const RECHECK_DAYS = 30;
-const RECHECK_LIMIT = 100;
+
+export interface CollectorOptions {
+  /**
+   * Where the earliest edition still to be planned starts (the oldest list's last cut-off):
+   * briefings first collected after it can still go into an edition, so each WordPress run
+   * re-checks that they are still published. @defaultValue 30 days before now
+   */
+  openSince?: () => Promise<Date>;
+  /** The clock: first-collected times and the WordPress sweep's lookback. @defaultValue the system clock */
+  now?: () => Date;
+}
 
 export interface CollectReport {
   source: string;
@@ -39,9 +46,14 @@ export class Collector {
     private readonly quarantine: Quarantine,
     private readonly cursors: CursorStore,
     private readonly classify: Classifier,
+    private readonly options: CollectorOptions = {},
     /** Told of every run that completed (the operational counters). */
     private readonly onRun: (report: CollectReport) => Promise<void> = async () => {},
   ) {}
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
 
   async collect(source: Source, onProgress?: CollectProgress): Promise<CollectReport> {
     return this.drain(source.id, this.open(source), onProgress);
@@ -73,7 +85,12 @@ export class Collector {
       case 'feed':
         return feedRun(source, this.cursors);
       case 'wordpress':
-        return wordpressRun(source, this.cursors, () => this.recentIds(source.id));
+        return wordpressRun(
+          source,
+          this.cursors,
+          () => this.recentIds(source.id),
+          () => this.now(),
+        );
     }
   }
 
@@ -95,25 +112,22 @@ export class Collector {
     return report;
   }
 
-  /** Publisher ids of this source's briefings that could still go into an edition. */
+  /** Publisher ids of this source's briefings that could still go into an edition: all of them, however many. */
   private async recentIds(sourceId: string): Promise<string[]> {
-    const now = new Date();
-    const recent = await this.store.publishedBetween(new Date(now.getTime() - RECHECK_DAYS * 86_400_000), now);
-    return recent
-      .filter((b) => b.source === sourceId)
-      .slice(0, RECHECK_LIMIT)
-      .map((b) => b.sourceId);
+    const since = (await this.options.openSince?.()) ?? new Date(this.now().getTime() - RECHECK_DAYS * 86_400_000);
+    const open = await this.store.collectedBetween(since, new Date(8.64e15));
+    return open.filter((b) => b.source === sourceId).map((b) => b.sourceId);
   }
 
   private async unpublish(sourceId: string, publisherId: string): Promise<boolean> {
     const briefing = await this.store.get(briefingId(sourceId, publisherId));
     if (!briefing?.published) return false;
-    return (await this.store.upsert({ ...briefing, published: false })) === 'updated';
+    return (await this.store.upsert({ ...briefing, published: false }, this.now())) === 'updated';
   }
 
   private async accept(sourceId: string, parsed: ParsedBriefing): Promise<UpsertOutcome> {
     const briefing: Briefing = { ...parsed, id: briefingId(sourceId, parsed.sourceId), topics: this.classify(parsed) };
-    return this.store.upsert(briefing);
+    return this.store.upsert(briefing, this.now());
   }
 
   private async reject(source: string, r: { origin: string; error: DocumentError; excerpt: string }): Promise<void> {

@@ -2,11 +2,39 @@ import type { Briefing } from '../briefings/briefing.js';
 import type { List, Topic } from '../publication.js';
 import { type Edition, type EditionBriefing, editionId } from './edition.js';
 
+/**
+ * What an edition may carry: briefings first collected in `(since, cutoff]` whose publication
+ * time is after `publishedAfter`. Collection times do not overlap from one edition to the next,
+ * and an edit never changes one, so a briefing goes into at most one edition of a list; one
+ * collected late (a scheduled post, a slow poll) goes into the next edition instead of none.
+ */
 export interface Window {
-  /** Exclusive. */
+  /** Exclusive: the list's previous cut-off. */
   since: Date;
   /** Inclusive: the scheduled slot. */
   cutoff: Date;
+  /** Exclusive: the oldest publication time the edition takes (the list's `maxAgeHours`). Absent: no limit. */
+  publishedAfter?: Date;
+  /**
+   * A list's first edition with a `since` setting: briefings published in `(since, cutoff]` go in
+   * too, whenever they were collected (a back catalogue sent on purpose).
+   */
+  backCatalogue?: boolean;
+}
+
+/** When a briefing became available to Gazette: first collected, or (never stored) published. */
+function collectedTime(b: Briefing): number {
+  return Date.parse(b.collectedAt ?? b.publishedAt);
+}
+
+/** Whether a briefing belongs to a window (published state and topics aside). */
+export function inWindow(b: Briefing, window: Window): boolean {
+  const since = window.since.getTime();
+  const cutoff = window.cutoff.getTime();
+  const within = (t: number) => t > since && t <= cutoff;
+  const published = Date.parse(b.publishedAt);
+  if (window.publishedAfter && published <= window.publishedAfter.getTime()) return false;
+  return within(collectedTime(b)) || (window.backCatalogue === true && within(published));
 }
 
 function freeze(b: Briefing): EditionBriefing {
@@ -24,9 +52,10 @@ function freeze(b: Briefing): EditionBriefing {
 }
 
 /**
- * Plan one list's edition for a window (pure): the published briefings in the window, grouped
- * by the list's topics in the list's order, newest first. A briefing in several of the list's
- * topics appears in each. Null when nothing in the window belongs to the list.
+ * Plan one list's edition for a window (pure): the published briefings in the window (see
+ * {@link Window}), grouped by the list's topics in the list's order, newest first. A briefing in
+ * several of the list's topics appears in each. `alreadySent` (the ids of the list's previous
+ * edition) are left out, whatever the window says. Null when nothing in the window belongs to the list.
  */
 export function planEdition(
   list: List,
@@ -34,22 +63,17 @@ export function planEdition(
   window: Window,
   briefings: readonly Briefing[],
   now: Date,
+  alreadySent: ReadonlySet<string> = new Set(),
 ): Edition | null {
-  const since = window.since.getTime();
-  const cutoff = window.cutoff.getTime();
-  const inWindow = briefings
-    .filter((b) => b.published)
-    .filter((b) => {
-      const t = Date.parse(b.publishedAt);
-      return t > since && t <= cutoff;
-    })
+  const picked = briefings
+    .filter((b) => b.published && !alreadySent.has(b.id) && inWindow(b, window))
     .sort((a, b) => Date.parse(b.publishedAt) - Date.parse(a.publishedAt));
   const names = new Map(topics.map((t) => [t.slug, t.name]));
   const sections = list.topics
     .map((slug) => ({
       topic: slug,
       name: names.get(slug) ?? slug,
-      briefings: inWindow.filter((b) => b.topics.includes(slug)).map(freeze),
+      briefings: picked.filter((b) => b.topics.includes(slug)).map(freeze),
     }))
     .filter((s) => s.briefings.length > 0);
   if (sections.length === 0) return null;

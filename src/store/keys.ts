@@ -7,6 +7,8 @@ export function keys(prefix: string) {
   return {
     briefing: (id: string) => `${prefix}:briefing:${id}`,
     briefingsByDate: `${prefix}:briefings:published`,
+    /** Every briefing (published or not) by the time Gazette first stored it; an edit never moves it. */
+    briefingsByCollected: `${prefix}:briefings:collected`,
     sourceCursor: (sourceId: string) => `${prefix}:source:${sourceId}:cursor`,
     quarantine: `${prefix}:quarantine`,
     quarantineByTime: `${prefix}:quarantine:by-time`,

@@ -124,7 +124,64 @@ describe('WordPressClient: changes since a cursor', () => {
     const entries = await run(client(server));
     expect(new Set(ids(entries)).size).toBe(250);
     expect(ids(entries)).toHaveLength(250);
-    expect(server.postRequests().map((u) => u.searchParams.get('page'))).toEqual([null, '2', '3']);
+    // A page that is all one second is not paged on: that second is read on its own, by id, then the walk goes past it.
+    const asked = server.postRequests().map((u) => {
+      const p = u.searchParams;
+      return [p.get('orderby'), p.get('modified_after'), p.get('modified_before'), p.get('page')];
+    });
+    expect(asked).toEqual([
+      ['modified', null, null, null],
+      ['id', '2024-02-29T23:59:59Z', '2024-03-01T00:00:01Z', null],
+      ['id', '2024-02-29T23:59:59Z', '2024-03-01T00:00:01Z', '2'],
+      ['id', '2024-02-29T23:59:59Z', '2024-03-01T00:00:01Z', '3'],
+      ['modified', '2024-03-01T00:00:00Z', null, null],
+    ]);
+  });
+
+  it('the stand-in can return posts sharing a second in a different order on each request', async () => {
+    const server = await site({ posts: 250, sameSecond: 250 });
+    server.behaviour.unstableTies = true;
+    const order = async () => {
+      const res = await fetch(
+        `${server.origin}/wp-json/wp/v2/posts?orderby=modified&order=asc&per_page=100&_fields=id`,
+      );
+      return ((await res.json()) as Array<{ id: number }>).map((p) => p.id);
+    };
+    expect(await order()).not.toEqual(await order());
+  });
+
+  it('yields each of 250 posts sharing one modified second exactly once when ties come in an unstable order', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const server = await site({ posts: 250, sameSecond: 250 });
+      server.behaviour.unstableTies = true;
+      const c = client(server);
+      const seen = ids(await run(c));
+      expect(seen).toHaveLength(250);
+      expect(new Set(seen).size).toBe(250);
+      // And the next run, from the stored cursor, yields nothing again.
+      expect(ids(await run(c, c.cursor))).toEqual([]);
+    }
+  });
+
+  it('yields each of 250 tied posts once, and the edited one again in its new version, when one is edited mid-group', async () => {
+    const server = await site({ posts: 250, sameSecond: 250 });
+    server.behaviour.unstableTies = true;
+    let edited: number | undefined;
+    server.onRequest = (url) => {
+      // Between the first and second page of the tie group (orderby=id): pages shift under the reader.
+      if (edited === undefined && url.searchParams.get('orderby') === 'id' && url.searchParams.get('page') === '2') {
+        edited = 5;
+        server.edit(edited, 'Edited mid-group');
+      }
+    };
+    const entries = await run(client(server));
+    const seen = ids(entries);
+    expect(edited).toBe(5);
+    expect(new Set(seen).size).toBe(250);
+    expect(seen.filter((id) => id === '5')).toHaveLength(2);
+    expect(seen).toHaveLength(251);
+    const last = entries.filter((e) => 'id' in e && e.id === '5').at(-1);
+    expect(last && 'briefing' in last ? last.briefing.title : '').toBe('Edited mid-group');
   });
 
   it('gives raw posts parseWordPressPost reads, with decoded titles and the cursor time', async () => {
@@ -169,6 +226,71 @@ describe('WordPressClient: changes since a cursor', () => {
       const entries = await run(client(server));
       expect(new Set(ids(entries)).size).toBe(230);
     }
+  });
+});
+
+describe('WordPressClient: posts published since a time', () => {
+  it('finds a scheduled post that went live without a new modified_gmt, which the cursor poll misses', async () => {
+    const server = await site({ posts: 10, start: '2026-03-01T20:00:00Z' });
+    const scheduled = server.publish({
+      status: 'future',
+      date: Date.parse('2026-03-01T21:58:00Z'),
+      modified: Date.parse('2026-03-01T19:00:00Z'),
+    });
+    const c = client(server);
+    await run(c);
+    const cursor = c.cursor;
+    server.publishScheduled(scheduled.id);
+    const again = client(server);
+    expect(ids(await run(again, cursor))).toEqual([]);
+    const swept: WordPressEntry[] = [];
+    for await (const e of again.publishedSince(new Date('2026-03-01T21:00:00Z'))) swept.push(e);
+    expect(ids(swept)).toEqual([String(scheduled.id)]);
+    const url = server.postRequests().at(-1);
+    expect(url?.searchParams.get('orderby')).toBe('date');
+    expect(url?.searchParams.get('after')).toBe('2026-03-01T21:00:00Z');
+  });
+
+  it('does not yield again what the changes already yielded in the same run', async () => {
+    const server = await site({ posts: 3, start: '2026-03-01T20:00:00Z' });
+    const c = client(server);
+    expect(ids(await run(c))).toEqual(['1', '2', '3']);
+    const swept: WordPressEntry[] = [];
+    for await (const e of c.publishedSince(new Date('2026-03-01T19:00:00Z'))) swept.push(e);
+    expect(swept).toEqual([]);
+  });
+
+  it('pages 250 posts published in one second, in an unstable order, each once', async () => {
+    const server = await site({ posts: 250, sameSecond: 250, start: '2026-03-01T20:00:00Z' });
+    server.behaviour.unstableTies = true;
+    const swept: WordPressEntry[] = [];
+    for await (const e of client(server).publishedSince(new Date('2026-03-01T19:00:00Z'))) swept.push(e);
+    expect(ids(swept)).toHaveLength(250);
+    expect(new Set(ids(swept)).size).toBe(250);
+    expect(server.postRequests().some((u) => u.searchParams.get('before') === '2026-03-01T20:00:01Z')).toBe(true);
+  });
+});
+
+describe('WordPressClient: still published', () => {
+  it('asks in chunks of at most 100 ids and leaves out only the posts that are gone', async () => {
+    const server = await site({ posts: 250 });
+    server.unpublish(7);
+    server.unpublish(180);
+    const wanted = Array.from({ length: 250 }, (_, i) => String(i + 1));
+    const listed = await client(server).stillPublished(wanted);
+    expect(wanted.filter((id) => !listed.has(id))).toEqual(['7', '180']);
+    const chunks = server.postRequests().map((u) => u.searchParams.get('include')?.split(',') ?? []);
+    expect(chunks.every((chunk) => chunk.length <= 100)).toBe(true);
+    expect(new Set(chunks.flat()).size).toBe(250);
+  });
+
+  it('is not fooled by an answer that repeats a post in place of another', async () => {
+    const server = await site({ posts: 150 });
+    server.behaviour.duplicateFirst = true;
+    server.unpublish(120);
+    const wanted = Array.from({ length: 150 }, (_, i) => String(i + 1));
+    const listed = await client(server).stillPublished(wanted);
+    expect(wanted.filter((id) => !listed.has(id))).toEqual(['120']);
   });
 });
 

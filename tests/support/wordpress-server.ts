@@ -1,7 +1,8 @@
 /**
  * A local stand-in for a WordPress 6.x REST API (node:http on 127.0.0.1, port 0), enough for the
  * WordPress client: `/wp/v2/posts` with `modified_after` (exclusive), `orderby`/`order`, `per_page`,
- * `page`, `_embed` (terms capped at 10 per taxonomy, as core embeds them), the real paging headers
+ * `modified_before`, `after`/`before` (publication time; all four exclusive), `page`, `_embed` (terms
+ * capped at 10 per taxonomy, as core embeds them), the real paging headers
  * and error bodies, `/wp/v2/categories` and `/wp/v2/tags` with `include`, both `/wp-json/…` and
  * `?rest_route=…`, and a home page advertising the API root in `Link`. Knobs in
  * {@link WordPressServer.behaviour} switch on broken sites; posts can be edited, unpublished and
@@ -15,7 +16,8 @@ export interface WpPost {
   /** Epoch ms, whole seconds. */
   date: number;
   modified: number;
-  status: 'publish' | 'draft';
+  /** `future`: scheduled, not yet visible; WordPress publishes it later without touching `modified`. */
+  status: 'publish' | 'draft' | 'future';
   title: string;
   content: string;
   categories: number[];
@@ -39,6 +41,13 @@ export interface WpBehaviour {
   hugeBytes?: number;
   /** Answer every API request with this status and WordPress error. */
   fail?: { status: number; code: string; message: string };
+  /**
+   * Posts sharing an `orderby` value come in a different order on each request, as MariaDB
+   * returns ties (WordPress adds no tie-break to `orderby=modified` or `date`). Default: by id.
+   */
+  unstableTies?: boolean;
+  /** Post lists of two or more repeat their first post in place of their last (the page stays as long). */
+  duplicateFirst?: boolean;
 }
 
 export interface WordPressServer {
@@ -56,6 +65,8 @@ export interface WordPressServer {
   unpublish(id: number): void;
   /** A new published post with `date = modified = now`. */
   publish(overrides?: Partial<Omit<WpPost, 'id'>>): WpPost;
+  /** A scheduled post going live, as WP-Cron does it: `status` becomes `publish`, `modified` stays. */
+  publishScheduled(id: number): WpPost;
   reset(): void;
   close(): Promise<void>;
 }
@@ -89,6 +100,7 @@ function wpTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
 }
 
+const TIME_PARAMS = ['modified_after', 'modified_before', 'after', 'before'] as const;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 
 export async function startWordPressServer(options: WordPressServerOptions = {}): Promise<WordPressServer> {
@@ -218,9 +230,14 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
     if (p.has('status') && p.get('status') !== 'publish') {
       return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): status');
     }
-    const after = p.get('modified_after');
-    if (after !== null && (!RFC3339.test(after) || Number.isNaN(Date.parse(after)))) {
-      return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): modified_after');
+    const bounds: Partial<Record<(typeof TIME_PARAMS)[number], number>> = {};
+    for (const name of TIME_PARAMS) {
+      const value = p.get(name);
+      if (value === null) continue;
+      if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+        return wpError(res, 400, 'rest_invalid_param', `Invalid parameter(s): ${name}`);
+      }
+      bounds[name] = Date.parse(/[Zz]|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`);
     }
     const orderby = p.get('orderby') ?? 'date';
     if (!['date', 'modified', 'id'].includes(orderby)) {
@@ -228,13 +245,22 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
     }
     const paged = paging(url, res);
     if (!paged) return;
-    const afterMs = after === null ? undefined : Date.parse(/[Zz]|[+-]\d{2}:\d{2}$/.test(after) ? after : `${after}Z`);
     const key = (q: WpPost) => (orderby === 'modified' ? q.modified : orderby === 'date' ? q.date : q.id);
     const dir = (p.get('order') ?? 'desc') === 'asc' ? 1 : -1;
+    const shuffle = new Map<number, number>();
+    const tie = (q: WpPost) => {
+      if (!state.behaviour.unstableTies) return q.id;
+      if (!shuffle.has(q.id)) shuffle.set(q.id, Math.random());
+      return shuffle.get(q.id) ?? 0;
+    };
+    const within = (t: number, after?: number, before?: number) =>
+      (after === undefined || t > after) && (before === undefined || t < before);
     const matching = [...posts.values()]
-      .filter((q) => q.status === 'publish' && (afterMs === undefined || q.modified > afterMs))
+      .filter((q) => q.status === 'publish')
+      .filter((q) => within(q.modified, bounds.modified_after, bounds.modified_before))
+      .filter((q) => within(q.date, bounds.after, bounds.before))
       .filter((q) => !p.get('include') || (p.get('include') ?? '').split(',').includes(String(q.id)))
-      .sort((a, z) => dir * (key(a) - key(z) || a.id - z.id));
+      .sort((a, z) => dir * (key(a) - key(z)) || dir * (tie(a) - tie(z)));
     const total = matching.length;
     const totalPages = Math.ceil(total / paged.perPage);
     if (paged.page > 1 && paged.page > totalPages) {
@@ -248,6 +274,7 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
     const slice = matching.slice((paged.page - 1) * paged.perPage, paged.page * paged.perPage);
     const embed = p.has('_embed');
     const body: unknown[] = slice.map((q) => render(q, embed));
+    if (state.behaviour.duplicateFirst && body.length >= 2) body[body.length - 1] = body[0];
     const huge = state.behaviour.hugeBytes;
     if (huge)
       body.push({
@@ -390,6 +417,12 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
     },
     publish(overrides = {}) {
       return add({ ...blank(), ...overrides });
+    },
+    publishScheduled(id) {
+      const post = posts.get(id);
+      if (!post) throw new Error(`no post ${id}`);
+      post.status = 'publish';
+      return post;
     },
     reset() {
       state.behaviour = defaults();

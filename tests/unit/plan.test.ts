@@ -3,6 +3,7 @@ import type { Briefing } from '../../src/briefings/briefing.js';
 import { editionId } from '../../src/editions/edition.js';
 import { planEdition, readerTopics } from '../../src/editions/plan.js';
 import { latestSlot, scheduleProblem, slotBefore } from '../../src/editions/schedule.js';
+import { editionWindow } from '../../src/editions/window.js';
 import { listSchema } from '../../src/publication.js';
 
 const list = listSchema.parse({
@@ -130,5 +131,46 @@ describe('schedules', () => {
 
   it('derives edition ids without characters BullMQ refuses', () => {
     expect(editionId('daily', new Date('2024-08-21T07:00:00Z'))).toBe('daily-20240821T070000Z');
+  });
+});
+
+describe('edition windows by availability', () => {
+  const evening = listSchema.parse({
+    id: 'evening',
+    name: 'Evening',
+    postalAddress: '1 Main St',
+    schedule: { cron: '0 22 * * *', tz: 'UTC' },
+    topics: ['china'],
+  });
+  const late = { ...briefing('late', '2026-03-01T21:58:00Z', ['china']), collectedAt: '2026-03-01T22:05:00Z' };
+
+  it('puts a post published at 21:58Z and collected at 22:05Z into the edition after the 22:00Z slot, and only there', () => {
+    const slot = editionWindow(evening, new Date('2026-03-01T22:00:00Z'), new Date('2026-02-28T22:00:00Z'));
+    const next = editionWindow(evening, new Date('2026-03-02T22:00:00Z'), new Date('2026-03-01T22:00:00Z'));
+    const after = editionWindow(evening, new Date('2026-03-03T22:00:00Z'), new Date('2026-03-02T22:00:00Z'));
+    expect(planEdition(evening, topics, slot, [late], new Date())).toBeNull();
+    expect(planEdition(evening, topics, next, [late], new Date())?.sections[0]?.briefings.map((b) => b.id)).toEqual([
+      'late',
+    ]);
+    // An edit changes modifiedAt, never collectedAt: it is not sent again.
+    const edited = { ...late, modifiedAt: '2026-03-03T09:00:00Z' };
+    expect(planEdition(evening, topics, after, [edited], new Date())).toBeNull();
+  });
+
+  it('leaves out what was published more than two schedule periods (or maxAgeHours) before the cut-off', () => {
+    const cutoff = new Date('2026-03-02T22:00:00Z');
+    const old = { ...briefing('old', '2026-02-28T21:00:00Z', ['china']), collectedAt: '2026-03-02T10:00:00Z' };
+    const window = editionWindow(evening, cutoff, new Date('2026-03-01T22:00:00Z'));
+    expect(window.publishedAfter?.toISOString()).toBe('2026-02-28T22:00:00.000Z');
+    expect(planEdition(evening, topics, window, [old], new Date())).toBeNull();
+    const lenient = editionWindow({ ...evening, maxAgeHours: 72 }, cutoff, new Date('2026-03-01T22:00:00Z'));
+    expect(planEdition(evening, topics, lenient, [old], new Date())).not.toBeNull();
+  });
+
+  it('lets a first edition with `since` carry older briefings on purpose, collected whenever', () => {
+    const seeded = { ...briefing('seed', '2023-08-31T23:00:00Z', ['china']), collectedAt: '2026-12-06T00:00:00Z' };
+    const window = editionWindow({ ...evening, since: '2023-01-01T00:00:00Z' }, new Date('2026-11-23T22:00:00Z'), null);
+    expect(planEdition(evening, topics, window, [seeded], new Date())).not.toBeNull();
+    expect(planEdition(evening, topics, window, [seeded], new Date(), new Set(['seed']))).toBeNull();
   });
 });

@@ -5,8 +5,15 @@ import { isHtml, wpError } from './wordpress-posts.js';
 /** A page past the last one: the run ends there. */
 export const END = Symbol('end of results');
 
+/** A REST answer: its JSON, where it came from, and `X-WP-Total` when the site sent one. */
+export interface Answer {
+  json: unknown;
+  url: string;
+  total?: number;
+}
+
 /** Turn a WordPress REST answer into JSON, END, or a SourceError that says whether a retry can help. */
-export function judgeResponse(res: FetchResult, pageMayEnd: boolean): { json: unknown; url: string } | typeof END {
+export function judgeResponse(res: FetchResult, pageMayEnd: boolean): Answer | typeof END {
   const text = res.body.toString('utf8');
   const html = isHtml(res, text);
   let json: unknown;
@@ -35,7 +42,8 @@ export function judgeResponse(res: FetchResult, pageMayEnd: boolean): { json: un
       );
     }
     if (pageMayEnd && Array.isArray(json) && json.length === 0) return END;
-    return { json, url: res.url };
+    const total = Number.parseInt(res.headers.get('x-wp-total') ?? '', 10);
+    return Number.isFinite(total) ? { json, url: res.url, total } : { json, url: res.url };
   }
   const wp = wpError(json);
   const said = wp ? ` (${wp.code}${wp.message ? `: ${wp.message}` : ''})` : html ? ' (an HTML page)' : '';

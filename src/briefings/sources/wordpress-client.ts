@@ -2,8 +2,18 @@ import type { ParsedBriefing } from '../briefing.js';
 import { DocumentError } from '../errors.js';
 import { DEFAULT_FETCH_POLICY, type FetchPolicy, type FetchResult, safeFetch } from './fetch.js';
 import { fromFetchError, SourceError } from './source.js';
-import { END, judgeResponse } from './wordpress-answers.js';
-import { apiLink, cursorTime, excerpt, isoSeconds, isRecord, looksOff, parse, postMeta } from './wordpress-posts.js';
+import { type Answer, END, judgeResponse } from './wordpress-answers.js';
+import {
+  apiLink,
+  cursorTime,
+  excerpt,
+  isoSeconds,
+  isRecord,
+  looksOff,
+  type PostMeta,
+  parse,
+  postMeta,
+} from './wordpress-posts.js';
 import { completeTerms, type Term } from './wordpress-terms.js';
 
 /**
@@ -11,11 +21,14 @@ import { completeTerms, type Term } from './wordpress-terms.js';
  * (so only published posts are seen; `status` is never sent). All HTTP goes through safeFetch.
  *
  * Pagination is keyset-first: each query asks for `modified_after = high-water mark − overlap`,
- * ordered by `modified` ascending. After a full page that moved the high-water mark, the next query
- * starts again from the new mark (page 1), so posts edited, unpublished or published while the run
- * pages cannot shift a not-yet-read post past the cursor. Only when a whole page shares one
- * `modified` second (a bulk edit larger than a page) does it step `page` on the same query, until a
- * short page, `200 []` or `400 rest_post_invalid_page_number`.
+ * ordered by `modified` ascending. After a full page, the next query starts again from the new mark
+ * (page 1), so posts edited, unpublished or published while the run pages cannot shift a not-yet-read
+ * post past the cursor. WordPress adds no tie-break to `orderby=modified` and MariaDB does not keep
+ * the order of ties from one page to the next, so a page that is all one second (a bulk edit larger
+ * than a page) is never paged on: that second is read on its own (`modified_after` and
+ * `modified_before` one second either side, `orderby=id`, which is stable), page by page, again from
+ * page 1 whenever `X-WP-Total` changes under it; the walk then goes on after that second.
+ * {@link WordPressClient.publishedSince} walks publication times (`after`, `orderby=date`) the same way.
  */
 
 export interface WordPressSite {
@@ -64,6 +77,29 @@ export type WordPressErrorCode =
 
 type Api = { style: 'pretty' | 'query'; root: URL };
 
+/** A time axis to page along: the order, its exclusive bounds, and which post time it compares. */
+interface Axis {
+  orderby: 'modified' | 'date';
+  after: 'modified_after' | 'after';
+  before: 'modified_before' | 'before';
+  time: 'modified' | 'published';
+}
+const MODIFIED: Axis = { orderby: 'modified', after: 'modified_after', before: 'modified_before', time: 'modified' };
+const PUBLISHED: Axis = { orderby: 'date', after: 'after', before: 'before', time: 'published' };
+
+/** How far a walk got: the greatest time yielded and the ids yielded at exactly that time. */
+interface Mark {
+  high: number | undefined;
+  atHigh: Set<string>;
+}
+
+/** Per run: the version of each post yielded (id → modified), terms fetched, requests made. */
+interface RunState {
+  yielded: Map<string, number>;
+  terms: Map<string, Term | null>;
+  requests: number;
+}
+
 const MAX_REQUESTS_PER_RUN = 10_000;
 
 export class WordPressClient {
@@ -74,6 +110,7 @@ export class WordPressClient {
   private readonly overlapMs: number;
   private api: Api | undefined;
   private current: WordPressCursor = {};
+  private run: RunState | undefined;
 
   constructor(site: WordPressSite) {
     this.sourceId = site.sourceId ?? 'wordpress';
@@ -106,95 +143,202 @@ export class WordPressClient {
    * @throws {SourceError} when the site cannot be read (see {@link WordPressErrorCode}).
    */
   async *changedSince(cursor: WordPressCursor = {}): AsyncGenerator<WordPressEntry, WordPressCursor> {
-    let high = cursor.modifiedAfter === undefined ? undefined : cursorTime(cursor.modifiedAfter);
-    let atHigh = new Set(high === undefined ? [] : (cursor.seen ?? []));
-    this.current = high === undefined ? {} : { modifiedAfter: isoSeconds(high), seen: [...atHigh] };
-    const yielded = new Map<string, number>();
-    const terms = new Map<string, Term | null>();
-    let queryFrom = high;
-    let page = 1;
-    for (let requests = 0; ; requests++) {
-      if (requests >= MAX_REQUESTS_PER_RUN) {
-        throw new SourceError(
-          'WP_TOO_MANY_REQUESTS',
-          `${this.base}: gave up after ${requests} requests in one run`,
-          true,
+    const high = cursor.modifiedAfter === undefined ? undefined : cursorTime(cursor.modifiedAfter);
+    const mark: Mark = { high, atHigh: new Set(high === undefined ? [] : (cursor.seen ?? [])) };
+    const track = () => {
+      if (mark.high !== undefined) this.current = { modifiedAfter: isoSeconds(mark.high), seen: [...mark.atHigh] };
+    };
+    this.current = {};
+    track();
+    this.run = { yielded: new Map(), terms: new Map(), requests: 0 };
+    yield* this.walk(MODIFIED, mark, high === undefined ? undefined : high - this.overlapMs, track);
+    return this.cursor;
+  }
+
+  /**
+   * Published posts whose publication time is after `after`, oldest first, skipping the versions
+   * {@link changedSince} already yielded in this run. This catches scheduled posts: WordPress
+   * publishes them without touching `modified_gmt`, so a `modified_after` poll never sees them.
+   * Does not move the cursor.
+   */
+  async *publishedSince(after: Date): AsyncGenerator<WordPressEntry> {
+    this.run ??= { yielded: new Map(), terms: new Map(), requests: 0 };
+    const from = Math.floor(after.getTime() / 1000) * 1000;
+    yield* this.walk(PUBLISHED, { high: undefined, atHigh: new Set() }, from, () => {});
+  }
+
+  /**
+   * Which of `ids` the site still lists as published (anonymous reads see only those): one
+   * request per 100 ids. A post unpublished, trashed or made private drops out. An answer that
+   * repeats a post, or holds one not asked for, may have put it where an asked-for post should be:
+   * the ones it left out are asked for again before they count as gone.
+   */
+  async stillPublished(ids: readonly string[]): Promise<Set<string>> {
+    const listed = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let pending = [...new Set(ids.slice(i, i + 100))];
+      while (pending.length > 0) {
+        const answer = await this.getJson(
+          '/wp/v2/posts',
+          { include: pending.join(','), per_page: '100', _fields: 'id' },
+          false,
         );
+        if (answer === END) break;
+        const asked = new Set(pending);
+        const got = (Array.isArray(answer.json) ? answer.json : []).flatMap((post: unknown) =>
+          isRecord(post) && (typeof post.id === 'number' || typeof post.id === 'string') ? [String(post.id)] : [],
+        );
+        const found = new Set(got.filter((id) => asked.has(id)));
+        for (const id of found) listed.add(id);
+        // A repeated or foreign post may stand where an asked-for one should be: ask for the rest again.
+        const suspect = found.size < got.length;
+        const missing = pending.filter((id) => !found.has(id));
+        if (!suspect || missing.length === pending.length) break;
+        pending = missing;
       }
-      const params: Record<string, string> = {
-        orderby: 'modified',
-        order: 'asc',
-        per_page: String(this.perPage),
-        _embed: 'wp:term,author',
-      };
-      if (queryFrom !== undefined) params.modified_after = isoSeconds(queryFrom - this.overlapMs);
-      if (page > 1) params.page = String(page);
-      const answer = await this.getJson('/wp/v2/posts', params, page > 1);
-      if (answer === END) break;
-      if (!Array.isArray(answer.json)) {
-        throw new SourceError('WP_NOT_JSON', `${answer.url} answered JSON that is not a list of posts`, false);
-      }
-      const posts: unknown[] = answer.json;
-      await completeTerms(posts, terms, async (path, ids) => {
-        const answer = await this.getJson(path, { include: ids.join(','), per_page: '100' }, false);
-        return answer === END ? null : Array.isArray(answer.json) ? answer.json : [];
-      });
+    }
+    return listed;
+  }
+
+  /** Keyset walk along one time axis from `after` (exclusive; undefined: from the oldest post). */
+  private async *walk(
+    axis: Axis,
+    mark: Mark,
+    from: number | undefined,
+    track: () => void,
+  ): AsyncGenerator<WordPressEntry> {
+    let after = from;
+    let page = 1;
+    for (;;) {
+      const params = this.query(axis.orderby, page);
+      if (after !== undefined) params[axis.after] = isoSeconds(after);
+      const answer = await this.posts(params, page > 1);
+      if (answer === END) return;
       let lowest = Number.POSITIVE_INFINITY;
-      for (const [index, raw] of posts.entries()) {
+      let highest = Number.NEGATIVE_INFINITY;
+      for (const [index, raw] of answer.posts.entries()) {
         const meta = postMeta(raw);
         if (meta instanceof DocumentError) {
           yield { error: meta, origin: `${answer.url}#${index}`, excerpt: excerpt(raw) };
           continue;
         }
-        const { id, modified } = meta;
-        lowest = Math.min(lowest, modified);
-        if (high !== undefined && (modified < high || (modified === high && atHigh.has(id)))) continue;
-        const before = yielded.get(id);
-        if (before !== undefined && before >= modified) continue;
-        if (high === undefined || modified > high) {
-          high = modified;
-          atHigh = new Set([id]);
-        } else {
-          atHigh.add(id);
-        }
-        yielded.set(id, modified);
-        this.current = { modifiedAfter: isoSeconds(high), seen: [...atHigh] };
-        const briefing = parse(raw, this.sourceId);
-        if (briefing instanceof DocumentError)
-          yield { error: briefing, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw) };
-        else yield { raw, briefing, id, modifiedGmt: isoSeconds(modified) };
+        lowest = Math.min(lowest, meta[axis.time]);
+        highest = Math.max(highest, meta[axis.time]);
+        yield* this.accept(raw, meta, axis, mark, track);
       }
-      if (posts.length < this.perPage) break;
-      // Restart from the new mark unless the page is one tie group (then step the page) or made no headway.
-      if (high !== undefined && high !== queryFrom && lowest < high) {
-        queryFrom = high;
+      if (answer.posts.length < this.perPage) return;
+      const next = mark.high === undefined ? undefined : mark.high - this.overlapMs;
+      if (lowest === highest) {
+        // One second fills the page: read that second on its own, in a stable order, then go past it.
+        yield* this.tieGroup(axis, lowest, mark, track);
+        after = lowest;
+        page = 1;
+      } else if (next !== undefined && next !== after) {
+        after = next;
         page = 1;
       } else {
-        page += 1;
+        page += 1; // no headway (a page of unreadable or already-seen posts): step on
       }
     }
-    return this.cursor;
   }
 
-  /**
-   * Which of `ids` the site still lists as published (anonymous reads see only those): one
-   * request per 100 ids. A post unpublished, trashed or made private drops out.
-   */
-  async stillPublished(ids: readonly string[]): Promise<Set<string>> {
-    const listed = new Set<string>();
-    for (let i = 0; i < ids.length; i += 100) {
-      const chunk = ids.slice(i, i + 100);
-      const answer = await this.getJson(
-        '/wp/v2/posts',
-        { include: chunk.join(','), per_page: '100', _fields: 'id' },
-        false,
-      );
-      if (answer === END) continue;
-      for (const post of Array.isArray(answer.json) ? answer.json : []) {
-        if (isRecord(post) && (typeof post.id === 'number' || typeof post.id === 'string')) listed.add(String(post.id));
+  /** Every post at exactly `second` on `axis`, by id, from page 1 again whenever the total changes. */
+  private async *tieGroup(axis: Axis, second: number, mark: Mark, track: () => void): AsyncGenerator<WordPressEntry> {
+    let page = 1;
+    let total: number | undefined;
+    for (;;) {
+      const params = { ...this.query('id', page), [axis.after]: isoSeconds(second - 1000) };
+      params[axis.before] = isoSeconds(second + 1000);
+      const answer = await this.posts(params, page > 1);
+      if (answer === END) {
+        // Past the last page: fine unless posts left the second since page 1 (then pages shifted).
+        if (total === undefined || (page - 1) * this.perPage >= total) return;
+        total = undefined;
+        page = 1;
+        continue;
       }
+      for (const [index, raw] of answer.posts.entries()) {
+        const meta = postMeta(raw);
+        if (meta instanceof DocumentError)
+          yield { error: meta, origin: `${answer.url}#${index}`, excerpt: excerpt(raw) };
+        else yield* this.accept(raw, meta, axis, mark, track);
+      }
+      const changed = total !== undefined && answer.total !== undefined && answer.total !== total;
+      total = answer.total;
+      if (changed) page = 1;
+      else if (answer.posts.length < this.perPage) return;
+      else page += 1;
     }
-    return listed;
+  }
+
+  /** Yield a post unless it is behind the mark or this version was yielded in this run; advance the mark. */
+  private async *accept(
+    raw: unknown,
+    meta: PostMeta,
+    axis: Axis,
+    mark: Mark,
+    track: () => void,
+  ): AsyncGenerator<WordPressEntry> {
+    const { id, modified } = meta;
+    const t = meta[axis.time];
+    if (mark.high !== undefined && (t < mark.high || (t === mark.high && mark.atHigh.has(id)))) return;
+    const yielded = this.state().yielded;
+    const before = yielded.get(id);
+    if (before !== undefined && before >= modified) return;
+    if (mark.high === undefined || t > mark.high) {
+      mark.high = t;
+      mark.atHigh = new Set([id]);
+    } else {
+      mark.atHigh.add(id);
+    }
+    yielded.set(id, modified);
+    track();
+    const briefing = parse(raw, this.sourceId);
+    if (briefing instanceof DocumentError)
+      yield { error: briefing, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw) };
+    else yield { raw, briefing, id, modifiedGmt: isoSeconds(modified) };
+  }
+
+  private query(orderby: 'modified' | 'date' | 'id', page: number): Record<string, string> {
+    const params: Record<string, string> = {
+      orderby,
+      order: 'asc',
+      per_page: String(this.perPage),
+      _embed: 'wp:term,author',
+    };
+    if (page > 1) params.page = String(page);
+    return params;
+  }
+
+  /** One page of posts, with terms beyond the embedded 10 filled in; END past the last page. */
+  private async posts(
+    params: Record<string, string>,
+    pageMayEnd: boolean,
+  ): Promise<{ posts: unknown[]; url: string; total?: number } | typeof END> {
+    const run = this.state();
+    if (run.requests++ >= MAX_REQUESTS_PER_RUN) {
+      throw new SourceError(
+        'WP_TOO_MANY_REQUESTS',
+        `${this.base}: gave up after ${run.requests - 1} requests in one run`,
+        true,
+      );
+    }
+    const answer = await this.getJson('/wp/v2/posts', params, pageMayEnd);
+    if (answer === END) return END;
+    if (!Array.isArray(answer.json)) {
+      throw new SourceError('WP_NOT_JSON', `${answer.url} answered JSON that is not a list of posts`, false);
+    }
+    const posts: unknown[] = answer.json;
+    await completeTerms(posts, run.terms, async (path, ids) => {
+      const terms = await this.getJson(path, { include: ids.join(','), per_page: '100' }, false);
+      return terms === END ? null : Array.isArray(terms.json) ? terms.json : [];
+    });
+    return { posts, url: answer.url, ...(answer.total === undefined ? {} : { total: answer.total }) };
+  }
+
+  private state(): RunState {
+    this.run ??= { yielded: new Map(), terms: new Map(), requests: 0 };
+    return this.run;
   }
 
   private defaultRoot(style: 'pretty' | 'query'): URL {
@@ -218,7 +362,7 @@ export class WordPressClient {
     route: string,
     params: Record<string, string>,
     pageMayEnd: boolean,
-  ): Promise<{ json: unknown; url: string } | typeof END> {
+  ): Promise<Answer | typeof END> {
     if (this.api) return judgeResponse(await this.fetch(this.endpoint(this.api, route, params)), pageMayEnd);
     // auto: pretty permalinks first; a redirect, a 404 or an HTML page means they are off.
     const pretty: Api = { style: 'pretty', root: this.defaultRoot('pretty') };

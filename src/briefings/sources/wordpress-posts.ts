@@ -36,8 +36,17 @@ export function embeddedGroup(post: unknown, taxonomy: string, fallback: number)
   return Array.isArray(group) ? group : [];
 }
 
-/** What the cursor needs from a post: its id and modification time (GMT, else local read as UTC). */
-export function postMeta(raw: unknown): { id: string; modified: number } | DocumentError {
+/** What a post's id and times are, as paging needs them. */
+export interface PostMeta {
+  id: string;
+  /** Modification time, ms (GMT, else local read as UTC). */
+  modified: number;
+  /** Publication time, ms (`date_gmt`, else `date` read as UTC, else the modification time). */
+  published: number;
+}
+
+/** What the cursor needs from a post: its id and times (GMT, else local read as UTC). */
+export function postMeta(raw: unknown): PostMeta | DocumentError {
   if (!isRecord(raw)) return new DocumentError('DOCUMENT_INVALID', 'expected a JSON object (a WordPress post)');
   const id = typeof raw.id === 'number' || (typeof raw.id === 'string' && /^\d+$/.test(raw.id)) ? String(raw.id) : '';
   const field = raw.modified_gmt ? 'modified_gmt' : raw.modified ? 'modified' : raw.date_gmt ? 'date_gmt' : undefined;
@@ -47,7 +56,8 @@ export function postMeta(raw: unknown): { id: string; modified: number } | Docum
   }
   const modified = field === undefined ? Number.NaN : wpTime(raw[field]);
   if (Number.isNaN(modified)) return new DocumentError('DOCUMENT_INVALID', `field "${field}" is not a date-time`);
-  return { id, modified };
+  const date = wpTime(raw.date_gmt || raw.date);
+  return { id, modified, published: Number.isNaN(date) ? modified : date };
 }
 
 /** A post the parser would reject, checked here so callers get the reason with the run. */

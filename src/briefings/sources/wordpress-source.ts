@@ -9,21 +9,31 @@ export interface WordPressSourceSettings {
   allowPrivate: boolean;
   timeoutSeconds: number;
   maxBytes: number;
+  /** How far back each run also sweeps by publication time, for scheduled posts. @defaultValue 48 */
+  lookbackHours?: number;
 }
+
+/** @see WordPressSourceSettings.lookbackHours */
+export const DEFAULT_LOOKBACK_HOURS = 48;
 
 /**
  * A WordPress site over its REST API: posts changed since the stored cursor (new and edited
- * ones), then a check that the recent briefings already stored are still published — a post
- * unpublished, trashed or made private drops out of anonymous results, and so leaves future
- * editions. With nothing new that is two requests.
+ * ones); then posts published in the last `lookbackHours` — WordPress publishes a scheduled post
+ * without touching `modified_gmt`, so the cursor alone misses it (the store is idempotent, so a
+ * post read twice is stored once); then a check that the briefings already stored that could
+ * still go into an edition are still published — a post unpublished, trashed or made private
+ * drops out of anonymous results, and so leaves future editions. With nothing new that is one
+ * request each for the changes and the sweep, and one per 100 briefings re-checked.
  *
  * @param recentIds the WordPress ids of this source's briefings that could still go into an
- *   edition (published recently and still marked published).
+ *   edition (still marked published).
+ * @param now the clock the sweep's lookback counts from.
  */
 export function wordpressRun(
   source: WordPressSourceSettings,
   cursors: CursorStore,
   recentIds: () => Promise<string[]>,
+  now: () => Date = () => new Date(),
 ): SourceRun {
   const client = new WordPressClient({
     sourceId: source.id,
@@ -38,6 +48,15 @@ export function wordpressRun(
     const cursor = (await cursors.get<WordPressCursor>(source.id)) ?? {};
     const seen = new Set<string>();
     for await (const entry of client.changedSince(cursor)) {
+      if ('error' in entry) {
+        yield { rejected: entry };
+        continue;
+      }
+      seen.add(entry.id);
+      yield { briefing: entry.briefing };
+    }
+    const lookbackMs = (source.lookbackHours ?? DEFAULT_LOOKBACK_HOURS) * 3_600_000;
+    for await (const entry of client.publishedSince(new Date(now().getTime() - lookbackMs))) {
       if ('error' in entry) {
         yield { rejected: entry };
         continue;
