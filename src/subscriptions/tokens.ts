@@ -101,8 +101,10 @@ export class Tokens {
     const kid = (raw as { k?: unknown } | null)?.k;
     const key = typeof kid === 'string' ? this.keys.get(kid) : undefined;
     // An unknown (retired) key id is a bad signature, checked like any other.
-    const expected = sign(key ?? this.signer.key, payload);
-    const given = Buffer.from(signature, 'base64url');
+    // Compared as text, not as decoded bytes: the last base64url character carries unused bits,
+    // so a decoded comparison would accept a signature with those bits changed.
+    const expected = Buffer.from(sign(key ?? this.signer.key, payload).toString('base64url'));
+    const given = Buffer.from(signature);
     const same = given.length === expected.length && timingSafeEqual(given, expected);
     if (!same || !key) throw new TokenError('bad-signature');
     const parsed = claimsSchema.safeParse(raw);

@@ -60,6 +60,19 @@ describe('signed reader tokens', () => {
     expect(retired.verify(fresh, 'unsubscribe').r).toBe('r1');
   });
 
+  it('refuses a signature whose last character differs only in its unused bits', () => {
+    // 32 bytes are 43 base64url characters; the last one carries 2 bits that decode to nothing.
+    const t = tokens.issue('r1', 'daily', 'unsubscribe', 3600);
+    const [payload = '', sig = ''] = t.split('.');
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = ALPHABET.indexOf(sig.at(-1) ?? 'A');
+    const twins = [1, 2, 3].map((d) => `${payload}.${sig.slice(0, -1)}${ALPHABET[last ^ d]}`);
+    for (const twin of twins) {
+      expect(Buffer.from(twin.split('.')[1] ?? '', 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
+      expect(failure(() => tokens.verify(twin, 'unsubscribe'))).toBe('bad-signature');
+    }
+  });
+
   it('refuses claims that were not signed, even with a valid-looking shape', () => {
     const t = tokens.issue('r1', 'daily', 'unsubscribe', 3600);
     const [payload = '', sig = ''] = t.split('.');
