@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { type Container, createContainer } from '../container.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { loadPublication, type Publication, PublicationError } from '../publication.js';
-import { pingRedis } from '../store/redis.js';
+import { inspectRedis, type RedisTraits } from '../store/redis.js';
 
 /** A problem the user can fix: printed as is, without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -30,14 +30,40 @@ export async function boot(
   overrides: Record<string, string> = {},
 ): Promise<Container> {
   const { config, publication } = await loadSettings(defaults, overrides);
+  let traits: RedisTraits;
   try {
-    await pingRedis(config.redisUrl);
+    traits = await inspectRedis(config.redisUrl);
   } catch (err) {
     throw new UsageError(
       `cannot reach Redis at ${redactUrl(config.redisUrl)} (${(err as Error).message}); set REDIS_URL`,
     );
   }
-  return createContainer(config, publication, createLogger(config.logLevel));
+  const log = createLogger(config.logLevel);
+  guardRedis(config, traits, log);
+  return createContainer(config, publication, log);
+}
+
+/**
+ * Production guards on the Redis: one that evicts keys under memory pressure would drop queued
+ * jobs and ledger entries silently, so anything but `noeviction` is refused; without the
+ * append-only file a Redis restart loses the last snapshot's worth of work, so in production
+ * that is a warning.
+ */
+export function guardRedis(config: Config, traits: RedisTraits, log: Logger): void {
+  const where = redactUrl(config.redisUrl);
+  if (traits.maxmemoryPolicy !== undefined && traits.maxmemoryPolicy !== 'noeviction') {
+    throw new UsageError(
+      `Redis at ${where} has maxmemory-policy ${traits.maxmemoryPolicy}: it would evict queued jobs and ` +
+        `delivery records under memory pressure; set maxmemory-policy noeviction (redis.conf, or ` +
+        `CONFIG SET maxmemory-policy noeviction)`,
+    );
+  }
+  if (traits.aofEnabled === false && config.env === 'production') {
+    log.warn(
+      { event: 'redis.aof-off', redis: where },
+      'Redis runs without the append-only file: a restart loses the work since its last snapshot; set appendonly yes',
+    );
+  }
 }
 
 /** Print a readable error for what the user can fix; anything else with its stack. */

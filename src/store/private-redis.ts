@@ -69,14 +69,17 @@ function stopChild(child: ChildProcess): Promise<void> {
 /**
  * Start `redis-server` from PATH on a free port of 127.0.0.1, in memory only, and wait until it
  * accepts connections. Rejects with a readable reason when the binary is missing or does not start.
+ * `extraArgs` (e.g. `['--maxmemory-policy', 'allkeys-lru']`) are passed on to the server.
  */
-export async function startPrivateRedis(timeoutMs = 15_000): Promise<PrivateRedis> {
+export async function startPrivateRedis(timeoutMs = 15_000, extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-redis-'));
   // The free port can be taken between probing and binding: try a few times.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-    const child = spawn('redis-server', [...args, '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('redis-server', [...args, '--protected-mode', 'yes', ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stderr?.resume();
     try {
       await waitReady(child, timeoutMs);

@@ -36,7 +36,8 @@ const KEPT = /:edition:[^:]+(:status|:render:[^:]+)?$/;
  * BullMQ's record of finished jobs: their hashes, the completed set and the event stream. The
  * queues trim it by count and age (KEEP, KEEP_FEW), not by edition, so it is counted apart.
  */
-const HISTORY = /:(collect|editions|delivery):(?!(wait|active|paused|prioritized|delayed|stalled|failed|meta|id|marker)$)/;
+const HISTORY =
+  /:(collect|editions|delivery):(?!(wait|active|paused|prioritized|delayed|stalled|failed|meta|id|marker)$)/;
 
 interface Footprint {
   bytes: number;
@@ -182,7 +183,9 @@ describe('an edition after its retention', () => {
     // queues' job history (trimmed by count and age), Redis is back within 10% of its level
     // after the first edition expired.
     const level = (f: Footprint) => f.bytes - f.kept - f.history;
-    console.log(`without kept records and job history: ${level(afterFirst)} B after 1, ${level(end)} B after ${EDITIONS}`);
+    console.log(
+      `without kept records and job history: ${level(afterFirst)} B after 1, ${level(end)} B after ${EDITIONS}`,
+    );
     expect(level(end)).toBeLessThanOrEqual(level(afterFirst) * 1.1);
     expect(end.kept / EDITIONS).toBeLessThan(64 * 1024);
 
