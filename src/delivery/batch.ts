@@ -116,7 +116,9 @@ export class BatchSender {
     const control = this.controlReader(editionId);
     const listRate = this.deps.listRates?.of(list);
     const halt = new AbortController();
-    this.deps.stopping?.addEventListener('abort', () => halt.abort(), { once: true });
+    // Removed when the batch ends: the process-wide `stopping` signal outlives every batch.
+    const onStopping = () => halt.abort();
+    this.deps.stopping?.addEventListener('abort', onStopping, { once: true });
 
     const sendOne = async (entry: AudienceEntry): Promise<void> => {
       const { ledger } = this.deps;
@@ -197,7 +199,11 @@ export class BatchSender {
       }
     };
 
-    await runLimited(entries, PARALLEL, sendOne, halt.signal);
+    try {
+      await runLimited(entries, PARALLEL, sendOne, halt.signal);
+    } finally {
+      this.deps.stopping?.removeEventListener('abort', onStopping);
+    }
     if (report.dispatched > 0) await this.deps.editions.transientStreak(editionId, false);
     if (report.stopped) {
       this.deps.log.info(

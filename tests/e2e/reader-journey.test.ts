@@ -24,17 +24,18 @@ const OTHER = 'other@example.com';
 const TITLE_1 = 'Korea and China discuss latter’s export restrictions signaling diplomatic thaw';
 const TITLE_2 = 'ROK-Shandong meeting signals Seoul’s intent to improve ties with China';
 const TITLE_3 = 'Seoul and Tokyo hold summit to restore diplomatic hotline';
-// 07:00 in Seoul on 24 and 25 Nov 2026.
+// 07:00 in Seoul on 24 Nov 2026 (the list's first edition, from its `since`), then the next
+// 07:00 in Seoul after this run: an edition carries what was collected since the one before.
 const FIRST_AT = new Date('2026-11-24T01:00:00Z');
-const SECOND_AT = new Date('2026-11-25T01:00:00Z');
+const SECOND_AT = new Date(Math.ceil((Date.now() - 3_600_000) / 86_400_000) * 86_400_000 + 3_600_000);
 /** A phone: what most readers open these pages on. */
 const PHONE = { width: 390, height: 844 };
 
 /** A briefing published between the two editions, in the Diplomacy topic the reader keeps. */
 const LATER_POST = {
   id: 2299001,
-  date_gmt: '2026-11-24T03:00:00',
-  modified_gmt: '2026-11-24T03:00:00',
+  date_gmt: new Date(Date.now() - 60_000).toISOString().slice(0, 19),
+  modified_gmt: new Date(Date.now() - 60_000).toISOString().slice(0, 19),
   link: 'https://koreapro.org/2026/11/seoul-tokyo-summit/',
   title: { rendered: TITLE_3 },
   content: {
