@@ -10,11 +10,15 @@ interface Service {
   ports?: (string | number)[];
   environment?: Record<string, string> | string[];
   deploy?: { replicas?: number };
+  healthcheck?: { test?: string[] | string };
+  profiles?: string[];
+  container_name?: string;
+  entrypoint?: string[];
   depends_on?: Record<string, { condition?: string }> | string[];
 }
 
 const root = new URL('../../', import.meta.url);
-const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as {
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
 const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
@@ -39,32 +43,56 @@ function commandOf(name: string): string {
 const dockerCompose = spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
 
 describe('docker-compose.yml', () => {
-  it('runs redis with AOF on and no eviction', () => {
+  it('runs redis with AOF on and no eviction, with a healthcheck', () => {
     expect(commandOf('redis')).toContain('--appendonly yes');
     expect(commandOf('redis')).toContain('--maxmemory-policy noeviction');
+    expect(service('redis').healthcheck?.test).toBeDefined();
+  });
+
+  it('pins every image to a version', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      const image = s.image ?? '';
+      if (image === 'gazette:local') continue;
+      expect(image, name).toMatch(/:v?\d+\.\d+\.\d+$/);
+    }
   });
 
   it('exposes the mailpit web UI on 8025', () => {
     expect(service('mailpit').ports?.map(String)).toContain('8025:8025');
   });
 
-  it.each(['gazette', 'worker'])('%s talks to the redis and mailpit services', (name) => {
-    expect(env(name).REDIS_URL).toBe('redis://redis:6379');
-    expect(env(name).MAIL_TRANSPORT).toBe('smtp://mailpit:1025');
-  });
+  it.each(['api', 'worker', 'demo'])(
+    '%s is the one Gazette image, talking to the redis and mailpit services',
+    (name) => {
+      expect(service(name).image).toBe('gazette:local');
+      expect(env(name).REDIS_URL).toBe('redis://redis:6379');
+      expect(env(name).MAIL_TRANSPORT).toBe('smtp://mailpit:1025');
+    },
+  );
 
-  it('runs one API and several workers from one build', () => {
-    expect(commandOf('gazette')).toBe('start');
+  it('runs one API (published on 3000, healthchecked) and workers that scale', () => {
+    expect(commandOf('api')).toBe('api');
+    expect(service('api').ports?.map(String)).toContain('3000:3000');
+    expect(JSON.stringify(service('api').healthcheck?.test)).toContain('/healthz');
     expect(commandOf('worker')).toBe('worker');
+    expect(service('worker').healthcheck?.test).toBeDefined();
+    // `--scale worker=N` needs a service without a fixed name or published port.
+    expect(service('worker').ports).toBeUndefined();
+    expect(service('worker').container_name).toBeUndefined();
     expect(service('worker').deploy?.replicas).toBeGreaterThan(1);
   });
 
-  it.each(['gazette', 'worker'])('%s takes secrets from the environment, never literals', (name) => {
+  it('keeps the sample run behind the demo profile', () => {
+    expect(service('demo').profiles).toEqual(['demo']);
+    for (const name of ['redis', 'mailpit', 'api', 'worker']) expect(service(name).profiles, name).toBeUndefined();
+  });
+
+  it.each(['api', 'worker', 'demo'])('%s takes secrets from the environment, never literals', (name) => {
     for (const key of ['SECRET', 'ADMIN_TOKEN']) expect(env(name)[key]).toMatch(/^\$\{[A-Z_]+(:?\?[^}]*)?\}$/);
   });
 
   it.skipIf(!dockerCompose)('passes docker compose config', () => {
-    const result = spawnSync('docker', ['compose', 'config', '-q'], {
+    const result = spawnSync('docker', ['compose', '--profile', 'demo', 'config', '-q'], {
       cwd: root,
       env: { ...process.env, SECRET: 'test-secret', ADMIN_TOKEN: 'test-token' },
       encoding: 'utf8',
