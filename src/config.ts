@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hashTag, parseRedisUrl } from './store/redis-url.js';
 import { formatIssues } from './zod-issues.js';
 
 /** A send rate: `N/s`, `N/min` or `N/h` (e.g. `200/s`), or `0` for none. */
@@ -23,7 +24,21 @@ const envSchema = z
      * @defaultValue production
      */
     GAZETTE_ENV: z.enum(['development', 'production', 'test']).default('production'),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    /**
+     * One Redis (`redis://`, `rediss://`), or a Redis Cluster through its seed nodes
+     * (`redis+cluster://host:port,host:port`, `rediss+cluster://` for TLS).
+     * @defaultValue redis://127.0.0.1:6379
+     */
+    REDIS_URL: z
+      .string()
+      .superRefine((url, ctx) => {
+        try {
+          parseRedisUrl(url);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .default('redis://127.0.0.1:6379'),
     /** Key prefix in Redis for all of Gazette's data and queues; a hash tag keeps Redis Cluster happy. */
     REDIS_PREFIX: z
       .string()
@@ -83,6 +98,14 @@ const envSchema = z
         code: 'custom',
         path: ['SECRET'],
         message: `is required when GAZETTE_ENV=${env.GAZETTE_ENV} (set SECRET, or GAZETTE_ENV=development to sign links with a public development key)`,
+      });
+    }
+    if (env.REDIS_URL.includes('+cluster://') && hashTag(env.REDIS_PREFIX) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_PREFIX'],
+        message:
+          'must carry a hash tag such as {gazette} on a Redis Cluster (every key must hash to one slot for BullMQ and the delivery ledger)',
       });
     }
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY_FILE];

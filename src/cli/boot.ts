@@ -4,6 +4,7 @@ import { type Container, createContainer } from '../container.js';
 import { createLogger, type Logger } from '../logger.js';
 import { loadPublication, type Publication, PublicationError } from '../publication.js';
 import { inspectRedis, type RedisTraits } from '../store/redis.js';
+import { redactRedisUrl } from '../store/redis-url.js';
 
 /** A problem the user can fix: printed as is, without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -85,13 +86,7 @@ export function reportFailure(err: unknown): number {
   return 1;
 }
 
-/** A URL without its password, for messages. */
+/** A Redis URL without its password, for messages (cluster URLs with several seeds too). */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
+  return redactRedisUrl(url);
 }

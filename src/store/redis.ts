@@ -1,4 +1,12 @@
-import { Redis } from 'ioredis';
+import { Cluster, type RedisOptions, Redis as SingleRedis } from 'ioredis';
+import { parseRedisUrl } from './redis-url.js';
+
+/**
+ * A connection to Gazette's Redis: one server, or a Redis Cluster (`redis+cluster://` URLs).
+ * Both take the same commands; on a cluster every key Gazette and BullMQ use carries the
+ * prefix's hash tag, so all of them live in one slot and multi-key scripts work.
+ */
+export type Redis = SingleRedis | Cluster;
 
 /**
  * Redis connections. Workers need `maxRetriesPerRequest: null` (BullMQ blocks on commands);
@@ -7,11 +15,25 @@ import { Redis } from 'ioredis';
 export type RedisRole = 'worker' | 'producer';
 
 export function createRedis(url: string, role: RedisRole): Redis {
-  return new Redis(url, {
+  const options = {
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
-    lazyConnect: false,
+  } satisfies RedisOptions;
+  const target = parseRedisUrl(url);
+  if (target.kind === 'single') return new SingleRedis(url, { ...options, lazyConnect: false });
+  return new Cluster(target.nodes, {
+    enableOfflineQueue: options.enableOfflineQueue,
+    redisOptions: { ...options, ...clusterAuth(target) },
   });
+}
+
+/** Credentials and TLS of a cluster URL, for every node the client talks to. */
+function clusterAuth(target: Extract<ReturnType<typeof parseRedisUrl>, { kind: 'cluster' }>): RedisOptions {
+  return {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+  };
 }
 
 /** What `boot` checks of a Redis before running against it (from INFO, which managed services allow). */
@@ -35,10 +57,16 @@ function infoField(info: string, name: string): string | undefined {
 export async function inspectRedis(url: string, timeoutMs = 1500): Promise<RedisTraits> {
   let traits: RedisTraits = {};
   await pingRedis(url, timeoutMs, async (client) => {
-    const info = await client.info().catch(() => '');
-    const aof = infoField(info, 'aof_enabled');
-    const policy = infoField(info, 'maxmemory_policy');
-    traits = { ...(policy ? { maxmemoryPolicy: policy } : {}), ...(aof ? { aofEnabled: aof === '1' } : {}) };
+    // On a cluster, every master: whichever owns Gazette's slot now (or after a failover) must hold up.
+    const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+    const infos = await Promise.all(nodes.map((node) => node.info().catch(() => '')));
+    const policies = infos.map((info) => infoField(info, 'maxmemory_policy')).filter((p) => p !== undefined);
+    const aofs = infos.map((info) => infoField(info, 'aof_enabled')).filter((a) => a !== undefined);
+    const policy = policies.find((p) => p !== 'noeviction') ?? policies[0];
+    traits = {
+      ...(policy ? { maxmemoryPolicy: policy } : {}),
+      ...(aofs.length ? { aofEnabled: aofs.every((a) => a === '1') } : {}),
+    };
   });
   return traits;
 }
@@ -49,13 +77,23 @@ export async function pingRedis(
   timeoutMs = 1500,
   then: (client: Redis) => Promise<void> = async () => {},
 ): Promise<void> {
-  const client = new Redis(url, {
+  const once = {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
-  });
+  } satisfies RedisOptions;
+  const target = parseRedisUrl(url);
+  const client =
+    target.kind === 'single'
+      ? new SingleRedis(url, once)
+      : new Cluster(target.nodes, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: () => null,
+          redisOptions: { ...once, ...clusterAuth(target) },
+        });
   let cause: Error | undefined;
   client.on('error', (err: Error) => {
     cause ??= err;
@@ -70,5 +108,3 @@ export async function pingRedis(
     client.disconnect();
   }
 }
-
-export type { Redis };
