@@ -86,7 +86,7 @@ export function reportFailure(err: unknown): number {
   return 1;
 }
 
-/** A Redis URL without its password, for messages (cluster URLs with several seeds too). */
+/** A URL without its password, for messages. */
 export function redactUrl(url: string): string {
   return redactRedisUrl(url);
 }
