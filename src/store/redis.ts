@@ -103,8 +103,16 @@ export async function pingRedis(
     await client.ping();
     await then(client);
   } catch (err) {
-    throw cause ?? err;
+    throw clusterReason(cause ?? err);
   } finally {
     client.disconnect();
   }
+}
+
+/** ioredis says only "Failed to refresh slots cache." when no seed gives a slot map: say why. */
+function clusterReason(err: unknown): unknown {
+  const last = (err as { lastNodeError?: unknown }).lastNodeError;
+  if (!(err instanceof Error) || err.name !== 'ClusterAllFailedError') return err;
+  const why = last instanceof Error ? last.message : 'none answered';
+  return new Error(`no seed node answered as a Redis Cluster member: ${why}`);
 }

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runEdition } from '../../src/cli/run-edition.js';
 import type { Source } from '../../src/publication.js';
 import { inspectRedis } from '../../src/store/redis.js';
@@ -218,4 +218,18 @@ describe('an edition of many batches on a Redis Cluster', () => {
       failed: 0,
     });
   }, 120_000);
+});
+
+describe('a cluster URL that names no cluster', () => {
+  it('stops the CLI with one line saying why, without a stack', async () => {
+    // The suite's plain redis-server, addressed as a cluster seed.
+    const url = inject('redisUrl').replace('redis://', 'redis+cluster://');
+    await expect(inspectRedis(url)).rejects.toThrow(
+      /no seed node answered as a Redis Cluster member: .*cluster support disabled/,
+    );
+    const r = await runCli(['status'], { GAZETTE_ENV: 'development', REDIS_URL: url });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot reach Redis at redis\+cluster:\/\/127\.0\.0\.1:\d+.*cluster support disabled/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
