@@ -57,6 +57,10 @@ export async function startRedisCluster(masters = 3, timeoutMs = 30_000): Promis
     const addresses = nodes.map((n) => n.url.replace('redis://', ''));
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
       timeout: timeoutMs,
+    }).catch((err: NodeJS.ErrnoException & { stdout?: string }) => {
+      throw err.code === 'ENOENT'
+        ? new Error('redis-cli is not on PATH: install it (apt-get install -y redis-tools) to run the cluster test')
+        : new Error(`redis-cli --cluster create failed: ${err.message}\n${err.stdout ?? ''}`);
     });
     const clients = nodes.map((n) => new Redis(n.url, { lazyConnect: true, maxRetriesPerRequest: 1 }));
     try {
