@@ -39,8 +39,10 @@ program
 
 program
   .command('api')
-  .description('serve the HTTP app only (reader pages, web archive, admin API) on PORT')
-  .action(async () => serve(await boot(), { schedulers: false, workers: false, http: true }));
+  .description(
+    'serve the HTTP app (reader pages, web archive, admin API) on PORT and apply the schedules of lists and sources (no workers)',
+  )
+  .action(async () => serve(await boot(), { schedulers: true, workers: false, http: true }));
 
 program
   .command('worker')

@@ -5,7 +5,7 @@ import { type App, buildApp } from '../http/app.js';
 import { applySchedulers } from '../queue/schedulers.js';
 
 export interface ServeRoles {
-  /** Apply the list and source schedules (`start`). */
+  /** Apply the list and source schedules (`start`, `api`). */
   schedulers: boolean;
   /** Run the queue workers (`start`, `worker`). */
   workers: boolean;

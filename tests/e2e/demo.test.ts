@@ -124,6 +124,9 @@ describe('gazette demo', () => {
         LOG_LEVEL: 'info',
       });
       try {
+        // The api applies the schedules too (compose runs only api + workers): one per list.
+        const applied = await api.waitForLog((l) => l.event === 'schedulers.applied', 30_000);
+        expect(applied.schedulers).toContain('edition-korea-daily');
         await api.waitForLog((l) => l.event === 'http.listening', 30_000);
         const res = await fetch(`http://127.0.0.1:${port}${url.pathname}`);
         const html = await res.text();
