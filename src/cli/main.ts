@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
 import { EditionStateError } from '../delivery/dispatcher.js';
 import type { EditionStatus } from '../editions/store.js';
 import type { Services } from '../services.js';
-import { boot, reportFailure, UsageError } from './boot.js';
+import { boot, UsageError } from './boot.js';
 import { demo } from './demo.js';
+import { configureCommands, debugFlag, out, packageVersion, reportFailure, withServices } from './kit.js';
 import { writePreview } from './preview.js';
 import { describeStatus, editionProgress } from './progress.js';
 import { readersCommand } from './readers.js';
@@ -13,27 +16,19 @@ import { serve } from './serve.js';
 import { retryQuarantined, showQuarantine, showStatus } from './status.js';
 import { sendTestCopy } from './test-copy.js';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-
-/** Run a command with a booted container, closing it afterwards; errors become one readable line. */
-function withServices<A extends unknown[]>(fn: (c: Awaited<ReturnType<typeof boot>>, ...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    const container = await boot();
-    try {
-      await fn(container, ...args);
-    } finally {
-      await container.close();
-    }
-  };
-}
-
 const program = new Command()
   .name('gazette')
   .description('Newsletter digest worker: collect briefings, group them by topic, send each reader a digest.')
-  .showHelpAfterError();
+  .version(packageVersion(), '-v, --version', 'print the version')
+  .option('--debug', 'print the stack of an unexpected error, and debug log lines')
+  .helpOption('-h, --help', 'show help')
+  .addHelpText(
+    'after',
+    '\nRun `gazette COMMAND --help` for its options. Exit codes: 0 done, 1 failed (Redis down, sending failed), 2 usage error.',
+  );
 
 program
-  .command('start', { isDefault: true })
+  .command('start')
   .description('serve the HTTP app, run the workers for all queues and apply the schedules of lists and sources')
   .action(async () => serve(await boot(), { schedulers: true, workers: true, http: true }));
 
@@ -72,6 +67,7 @@ program
   .option('--source <id>', 'source id to record on the briefings', 'import')
   .action(
     withServices(async ({ services: s }, target: string, opts: { source: string }) => {
+      await readable(target);
       const r = await s.collector.collectFiles(opts.source, target, (p) =>
         process.stderr.write(`\r${p.new + p.updated + p.unchanged + p.quarantined} documents…`),
       );
@@ -97,7 +93,9 @@ program
       if (Number.isNaN(at.getTime())) throw new UsageError(`--at: not a date: ${opts.at}`);
       const s = c.services;
       if (!s.publication.lists.some((l) => l.id === opts.list))
-        throw new UsageError(`--list: unknown list "${opts.list}"`);
+        throw new UsageError(
+          `--list: unknown list "${opts.list}" (known: ${s.publication.lists.map((l) => l.id).join(', ')})`,
+        );
       if (opts.to !== undefined) {
         if (opts.resume) throw new UsageError('--to sends a test copy: it cannot be combined with --resume');
         const copy = await sendTestCopy(s, { listId: opts.list, to: opts.to, at });
@@ -191,6 +189,16 @@ for (const [verb, what] of [
     );
 }
 
+/** A file or directory the user named must exist and be readable: else a usage error. */
+async function readable(target: string): Promise<void> {
+  try {
+    await access(target, constants.R_OK);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : 'not readable';
+    throw new UsageError(`cannot import ${target}: ${why}; give a file or directory of WordPress post JSON`);
+  }
+}
+
 /** The list's newest edition that is paused or incomplete. */
 async function resumableEdition(s: Services, listId: string): Promise<string> {
   for (const id of await s.editions.recent(listId, 20)) {
@@ -258,6 +266,13 @@ program
   .option('--serve', 'then keep serving the HTTP app (reader pages, archive) so the links open; Ctrl-C stops')
   .action(async (opts: { serve?: boolean }) => demo(undefined, opts));
 
-program.parseAsync().catch((err: unknown) => {
-  process.exitCode = reportFailure(err);
-});
+configureCommands(program);
+
+if (process.argv.length <= 2) {
+  // Bare `gazette`: what it can do, not a server started by surprise.
+  program.outputHelp();
+} else {
+  program.parseAsync().catch((err: unknown) => {
+    process.exitCode = reportFailure(err, debugFlag() || /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? ''));
+  });
+}
