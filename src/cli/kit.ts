@@ -11,7 +11,9 @@ import { boot, FailureError, UsageError } from './boot.js';
 export const out = (line: string) => process.stdout.write(`${line}\n`);
 
 /** One JSON document on stdout, for `--json`. */
-export const outJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+export const outJson = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
 
 /** True when `--debug` was given anywhere on the command line. */
 export const debugFlag = () => process.argv.includes('--debug');

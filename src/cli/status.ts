@@ -3,6 +3,7 @@ import type { QuarantinedDocument } from '../briefings/quarantine.js';
 import { QUEUES } from '../queue/define.js';
 import type { Services } from '../services.js';
 import { UsageError } from './boot.js';
+import { outJson } from './kit.js';
 
 type Out = (line: string) => void;
 
@@ -28,8 +29,10 @@ export async function showStatus(s: Services, out: Out): Promise<void> {
   );
 }
 
-export async function showQuarantine(s: Services, limit: number, out: Out): Promise<void> {
+/** Quarantined documents, newest first; as JSON on stdout when `out` is null. */
+export async function showQuarantine(s: Services, limit: number, out: Out | null): Promise<void> {
   const docs = await s.quarantine.list(limit);
+  if (!out) return outJson(docs);
   if (docs.length === 0) {
     out('The quarantine is empty.');
     return;

@@ -3,15 +3,17 @@
  * each documented error checked for its one line, its exit code (2 usage, 1 failure) and the
  * absence of a stack trace.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/queue/define.js';
+import { keys } from '../../src/store/keys.js';
 import { freePort } from '../../src/store/private-redis.js';
 import { type CliResult, runCli } from '../support/cli.js';
-import { SAMPLE_PUBLICATION, TEST_SECRET } from '../support/gazette.js';
+import { ROOT, SAMPLE_PUBLICATION, TEST_SECRET } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
 
 const STACK = /^\s+at /m;
@@ -121,4 +123,127 @@ describe('gazette, the command line', () => {
       expect(r.stderr).not.toMatch(STACK);
     });
   });
+
+  describe('a run from the command line, human and --json', () => {
+    /** No pino line slipped into a command's output, on either stream. */
+    const noLogLines = (r: CliResult) => {
+      expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^\{"level":/m);
+      expect(r.stderr).not.toMatch(/SECRET|\r/);
+    };
+
+    it('collect: counts per source, or a JSON array of them', async () => {
+      const human = await gazette('collect');
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toBe('sample: 2 new, 0 updated, 0 unchanged, 0 quarantined\n');
+      noLogLines(human);
+      const json = await gazette('collect', '--json');
+      expect(JSON.parse(json.stdout)).toEqual([{ source: 'sample', new: 0, updated: 0, unchanged: 2, quarantined: 0 }]);
+    });
+
+    it('import: unreadable documents are quarantined and counted; quarantine lists them, --json too', async () => {
+      const docs = path.join(dir, 'posts');
+      await mkdir(docs);
+      await writeFile(path.join(docs, 'broken.json'), '{"id": 7, "title": ');
+      const r = await gazette('import', docs, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ new: 0, quarantined: 1 });
+      noLogLines(r);
+      const human = await gazette('import', docs);
+      expect(human.stdout).toMatch(
+        /^0 new, 0 updated, 0 unchanged, 1 quarantined\nSee the quarantined ones with: gazette quarantine\n$/,
+      );
+      const list = await gazette('quarantine', 'list', '--json');
+      expect(list.code, list.stderr).toBe(0);
+      const entries = JSON.parse(list.stdout) as Array<{ id: string; source: string; reason: string }>;
+      expect(entries.length).toBeGreaterThanOrEqual(1);
+      expect(entries[0]).toMatchObject({ source: 'import' });
+      const text = await gazette('quarantine');
+      expect(text.stdout).toContain(entries[0]?.id);
+      expectOneLine(await gazette('quarantine', 'retry'), 2, /give quarantine ids, or --all/);
+      expectOneLine(await gazette('quarantine', 'list', '--limit', 'x'), 2, /--limit: not a positive whole number: x/);
+    });
+
+    it('readers import and list, human and --json', async () => {
+      const csv = path.join(dir, 'readers.csv');
+      await writeFile(
+        csv,
+        'email,name,topics\nada@example.com,Ada,\nlinus@example.com,Linus,trade\nnot-an-address,Bad,\n',
+      );
+      const r = await gazette('readers', 'import', csv, '--list', 'korea-daily', '--confirmed', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ rows: 3, created: 2, bad: [{ line: 4 }] });
+      noLogLines(r);
+      const list = await gazette('readers', 'list', '--list', 'korea-daily', '--json');
+      const parsed = JSON.parse(list.stdout) as { readers: Array<{ email: string }>; counts: { confirmed: number } };
+      expect(parsed.readers.map((x) => x.email).sort()).toEqual(['ada@example.com', 'linus@example.com']);
+      expect(parsed.counts.confirmed).toBe(2);
+      const human = await gazette('readers', 'list', '--list', 'korea-daily');
+      expect(human.stdout).toMatch(/^ada@example\.com\tconfirmed\tall\tAda$/m);
+      expect(human.stdout).toMatch(/^2 readers: 2 confirmed/m);
+      expectOneLine(
+        await gazette('readers', 'list', '--list', 'nope'),
+        2,
+        /unknown list "nope" \(known: korea-daily\)/,
+      );
+      expectOneLine(
+        await gazette('readers', 'import', path.join(dir, 'none.csv'), '--list', 'korea-daily'),
+        2,
+        /cannot read .*none\.csv: ENOENT/,
+      );
+      expectOneLine(await gazette('readers', 'show', 'zed@example.com'), 2, /no reader with address zed@example\.com/);
+    });
+
+    it('send --json: the outcome of the edition, one JSON document on stdout', async () => {
+      const r = await runCli(['send', '--list', 'korea-daily', '--at', '2026-11-24T01:00:00Z', '--json'], env, {
+        timeoutMs: 60_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      noLogLines(r);
+      const outcome = JSON.parse(r.stdout) as { editionId: string; status: string; dispatched: number };
+      expect(outcome).toMatchObject({ status: 'dispatched', dispatched: 2, audience: 2 });
+      const eml = await readdir(path.join(dir, 'outbox', outcome.editionId));
+      expect(eml.sort()).toEqual(['ada-example-com.eml', 'linus-example-com.eml']);
+      const show = await gazette('editions', 'show', outcome.editionId);
+      expect(show.stdout).toMatch(new RegExp(`^${outcome.editionId}: dispatched, 2 readers: 2 dispatched`));
+    }, 90_000);
+
+    it('preview writes beside the outbox, never into the working directory, and prints where', async () => {
+      const edition = (await lastEdition()) ?? '';
+      const r = await gazette('preview', '--list', 'korea-daily', '--edition', edition);
+      expect(r.code, r.stderr).toBe(0);
+      const file = r.stdout.trim().split('\n').at(-1) ?? '';
+      expect(path.dirname(file)).toBe(path.join(dir, 'outbox'));
+      expect(existsSync(file)).toBe(true);
+      expect(existsSync(path.join(ROOT, 'preview.html'))).toBe(false);
+      const out = path.join(dir, 'mine.html');
+      const chosen = await gazette(
+        'preview',
+        '--list',
+        'korea-daily',
+        '--reader',
+        'linus@example.com',
+        '--edition',
+        edition,
+        '--out',
+        out,
+      );
+      expect(chosen.stdout.trim().split('\n').at(-1)).toBe(out);
+      expectOneLine(
+        await gazette('preview', '--list', 'korea-daily', '--reader', 'zed@example.com'),
+        2,
+        /no reader with address/,
+      );
+      expectOneLine(
+        await gazette('preview', '--list', 'korea-daily', '--edition', 'nope'),
+        2,
+        /unknown edition "nope"/,
+      );
+    });
+  });
+
+  /** The newest edition of the sample list, as `editions` keeps them. */
+  async function lastEdition(): Promise<string | undefined> {
+    const client = redis.connect();
+    return (await client.zrevrange(keys(redis.prefix).listEditions('korea-daily'), 0, 0))[0];
+  }
 });
