@@ -3,11 +3,12 @@ import { Command } from '@commander-js/extra-typings';
 import { boot, UsageError } from './boot.js';
 import { demo } from './demo.js';
 import { editionsCommand } from './editions.js';
-import { configureCommands, debugFlag, out, packageVersion, reportFailure, withServices } from './kit.js';
+import { configureCommands, debugFlag, out, outJson, packageVersion, reportFailure, withServices } from './kit.js';
 import { pipelineCommands } from './pipeline.js';
 import { readersCommand } from './readers.js';
 import { serve } from './serve.js';
-import { retryQuarantined, showQuarantine, showStatus } from './status.js';
+import { retryQuarantined, showQuarantine } from './status.js';
+import { formatStatus, statusReport } from './status-report.js';
 
 const program = new Command()
   .name('gazette')
@@ -40,8 +41,17 @@ editionsCommand(program);
 
 program
   .command('status')
-  .description('queue counts, recent editions per list, quarantine size')
-  .action(withServices(async ({ services }) => showStatus(services, out)));
+  .description(
+    "queues by state; each list's last and next edition (in the list's time zone) and readers by status; failed jobs, editions waiting for a person, quarantine and suppression list sizes",
+  )
+  .option('--json', 'as JSON')
+  .action(
+    withServices(async ({ services }, opts: { json?: boolean }) => {
+      const report = await statusReport(services);
+      if (opts.json) outJson(report);
+      else for (const line of formatStatus(report)) out(line);
+    }),
+  );
 
 const quarantine = program
   .command('quarantine')

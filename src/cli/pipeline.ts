@@ -53,7 +53,7 @@ export function pipelineCommands(program: Command): void {
           if (!opts.json) out(`${source.id}: ${counts(r)}`);
         }
         if (opts.json) outJson(reports);
-        else if (reports.some((r) => r.quarantined)) out('See the quarantined ones with: gazette quarantine');
+        else if (reports.some((r) => r.quarantined)) out('See them with: gazette quarantine');
       }),
     );
 
@@ -72,7 +72,7 @@ export function pipelineCommands(program: Command): void {
           .finally(progress.stop);
         if (opts.json) return outJson(r);
         out(counts(r));
-        if (r.quarantined) out('See the quarantined ones with: gazette quarantine');
+        if (r.quarantined) out('See them with: gazette quarantine');
       }),
     );
 

@@ -150,7 +150,7 @@ describe('gazette, the command line', () => {
       noLogLines(r);
       const human = await gazette('import', docs);
       expect(human.stdout).toMatch(
-        /^0 new, 0 updated, 0 unchanged, 1 quarantined\nSee the quarantined ones with: gazette quarantine\n$/,
+        /^0 new, 0 updated, 0 unchanged, 1 quarantined\nSee them with: gazette quarantine\n$/,
       );
       const list = await gazette('quarantine', 'list', '--json');
       expect(list.code, list.stderr).toBe(0);
@@ -206,6 +206,42 @@ describe('gazette, the command line', () => {
       const show = await gazette('editions', 'show', outcome.editionId);
       expect(show.stdout).toMatch(new RegExp(`^${outcome.editionId}: dispatched, 2 readers: 2 dispatched`));
     }, 90_000);
+
+    it('status --json matches the edition just sent; the table says the same', async () => {
+      const id = (await lastEdition()) ?? '';
+      const show = JSON.parse((await gazette('editions', 'show', id, '--json')).stdout) as Record<string, unknown>;
+      const r = await gazette('status', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      noLogLines(r);
+      const report = JSON.parse(r.stdout) as {
+        lists: Array<{ id: string; last: Record<string, unknown>; next: { slot: string; slotLocal: string } }>;
+        queues: Record<string, { failed: number; waiting: number }>;
+        readers?: unknown;
+        failedJobs: unknown[];
+        attention: unknown[];
+        quarantine: number;
+        suppressed: number;
+        briefings: number;
+      };
+      const list = report.lists[0];
+      expect(list?.last).toMatchObject({
+        ...show,
+        slot: '2026-11-23T22:00:00.000Z',
+        slotLocal: '2026-11-24 07:00 Asia/Seoul',
+      });
+      expect(list?.last).toMatchObject({ state: 'dispatched', audience: 2, dispatched: 2, failed: 0, bounced: 0 });
+      expect(new Date(list?.next.slot ?? 0).getTime()).toBeGreaterThan(Date.now());
+      expect(list?.next.slotLocal).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} Asia\/Seoul$/);
+      expect(report).toMatchObject({ briefings: 2, quarantine: 1, suppressed: 0, failedJobs: [], attention: [] });
+      expect(report.lists[0]).toMatchObject({ readers: { confirmed: 2, total: 2 } });
+      for (const q of Object.values(report.queues)) expect(q).toMatchObject({ failed: 0, waiting: 0 });
+      const human = await gazette('status');
+      expect(human.stdout).toContain(
+        `  last:    ${id} at 2026-11-24 07:00 Asia/Seoul: dispatched, 2 readers: 2 dispatched, 0 skipped`,
+      );
+      expect(human.stdout).toMatch(/^ {2}readers: 2 \(2 confirmed, 0 pending, 0 unsubscribed, 0 bounced\)$/m);
+      expect(human.stdout).toContain('Briefings: 2; quarantine: 1 documents; suppression list: 0 addresses');
+    });
 
     it('preview writes beside the outbox, never into the working directory, and prints where', async () => {
       const edition = (await lastEdition()) ?? '';
