@@ -44,7 +44,7 @@ export async function boot(
       { cause: err },
     );
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { format: config.logFormat });
   guardRedis(config, traits, log);
   return createContainer(config, publication, log);
 }
