@@ -84,6 +84,8 @@ const envSchema = z
      */
     ALLOW_HTTP_PUBLIC_URL: z.enum(['true', 'false']).default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` (one object a line, for machines) or `pretty` (pino-pretty, for people). */
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   })
   .superRefine((env, ctx) => {
     for (const [name, value] of [
@@ -217,6 +219,7 @@ export interface Config {
   /** Seconds after an edition ends before its per-reader data expires. */
   retentionSeconds: number;
   logLevel: string;
+  logFormat: 'json' | 'pretty';
 }
 
 export class ConfigError extends Error {
@@ -283,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     },
     retentionSeconds: e.EDITION_RETENTION_DAYS * 86_400,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   };
   return Object.freeze(config);
 }

@@ -50,12 +50,6 @@ export async function createContainer(config: Config, publication: Publication, 
     return client;
   };
   const redis = connect('worker');
-  if (config.usingDevelopmentSecret) {
-    log.warn(
-      { event: 'config.development-secret' },
-      'SECRET is not set: readers’ links are signed with a public development key',
-    );
-  }
   const k = keys(config.redisPrefix);
   const stopping = new AbortController();
   const identity: Identity = {

@@ -47,6 +47,11 @@ export class Quarantine {
     return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as QuarantinedDocument);
   }
 
+  /** How many documents are quarantined. */
+  async size(): Promise<number> {
+    return this.redis.hlen(this.k.quarantine);
+  }
+
   /** Remove an entry once it has been fixed and re-imported. */
   async remove(id: string): Promise<boolean> {
     const [[, removed] = []] =

@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, loadConfig } from '../config.js';
 import { type Container, createContainer } from '../container.js';
 import { createLogger, type Logger } from '../logger.js';
-import { loadPublication, type Publication, PublicationError } from '../publication.js';
+import { loadPublication, type Publication } from '../publication.js';
 import { inspectRedis, type RedisTraits } from '../store/redis.js';
 import { redactRedisUrl } from '../store/redis-url.js';
 
-/** A problem the user can fix: printed as is, without a stack, exit code 2. */
+/** A problem the user can fix in the command line: printed as is, without a stack, exit code 2. */
 export class UsageError extends Error {
   readonly code = 'USAGE';
+}
+
+/** Something failed that the command line cannot fix (Redis down, a send failed): one line, exit code 1. */
+export class FailureError extends Error {
+  readonly code = 'FAILURE';
 }
 
 /**
@@ -35,11 +40,12 @@ export async function boot(
   try {
     traits = await inspectRedis(config.redisUrl);
   } catch (err) {
-    throw new UsageError(
-      `cannot reach Redis at ${redactUrl(config.redisUrl)} (${(err as Error).message}); set REDIS_URL`,
+    throw new FailureError(
+      `cannot reach Redis at ${redactUrl(config.redisUrl)} (${(err as Error).message}): start it, or set REDIS_URL to one that runs`,
+      { cause: err },
     );
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { format: config.logFormat });
   guardRedis(config, traits, log);
   return createContainer(config, publication, log);
 }
@@ -65,25 +71,6 @@ export function guardRedis(config: Config, traits: RedisTraits, log: Logger): vo
       'Redis runs without the append-only file: a restart loses the work since its last snapshot; set appendonly yes',
     );
   }
-}
-
-/** Print a readable error for what the user can fix; anything else with its stack. */
-export function reportFailure(err: unknown): number {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`gazette: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    return 2;
-  }
-  if (err instanceof PublicationError || err instanceof UsageError) {
-    process.stderr.write(`gazette: ${err.message}\n`);
-    return 2;
-  }
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) {
-    process.stderr.write(`gazette: ${(err as Error).message} (${code})\n`);
-    return 1;
-  }
-  process.stderr.write(`gazette: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 1;
 }
 
 /** A URL without its password, for messages. */

@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Container } from '../container.js';
 import { LINK_TTL_SECONDS } from '../delivery/message.js';
@@ -22,8 +23,40 @@ const DEMO_DEFAULTS = {
   GAZETTE_ENV: 'development',
   REDIS_PREFIX: '{gazette-demo}',
   MAIL_TRANSPORT: 'outbox:outbox',
-  LOG_LEVEL: 'warn',
+  // The demo says what it does; log lines only when serving (or when LOG_LEVEL says so).
+  LOG_LEVEL: 'silent',
 };
+
+/** Why a ledger entry `skipped <time> <detail>` skipped a reader, for people. */
+const SKIP_REASONS: Record<string, string> = {
+  'no-news': 'nothing new in the topics they follow',
+  suppressed: 'the address is on the suppression list',
+  unsubscribed: 'unsubscribed',
+};
+
+/**
+ * A private Redis starts empty, so the demo sends its edition again: first remove what an
+ * earlier run left in the outbox for this list (edition folders, previews), and say so.
+ * Only the demo's own files are touched, never anything else in the folder.
+ */
+async function clearEarlierRun(outbox: string, listId: string, say: Say): Promise<void> {
+  const entries = await readdir(outbox, { withFileTypes: true }).catch(() => []);
+  const ours = entries.filter(
+    (e) =>
+      (e.isDirectory() && /^[a-z0-9-]+-\d{8}T\d{6}Z$/.test(e.name) && e.name.startsWith(`${listId}-`)) ||
+      (e.isFile() && e.name.startsWith(`preview-${listId}-`) && /\.(html|txt)$/.test(e.name)),
+  );
+  let emails = 0;
+  for (const e of ours) {
+    const where = path.join(outbox, e.name);
+    if (e.isDirectory()) emails += (await readdir(where)).filter((f) => f.endsWith('.eml')).length;
+    await rm(where, { recursive: true, force: true });
+  }
+  if (ours.length)
+    say(
+      `Outbox: removed ${emails} email(s) and the previews of an earlier demo run from ${outbox} (the private Redis starts empty, so the edition is sent again)`,
+    );
+}
 
 type Say = (line: string) => void;
 
@@ -59,10 +92,26 @@ function sayPreferences(s: Services, list: List, readerId: string, privateRedis:
   say(`Preferences page of ${sample?.name} (${sample?.email}): ${s.config.publicUrl}/preferences/${token}`);
   say("  It opens while the HTTP app runs on this Redis (the emails' links too):");
   say('    npm run demo -- --serve    runs the demo, then keeps serving the reader pages (Ctrl-C stops)');
-  if (!privateRedis) {
-    const env = `GAZETTE_ENV=${s.config.env} REDIS_URL=${redactUrl(s.config.redisUrl)} REDIS_PREFIX='${s.config.redisPrefix}'`;
-    say(`    ${env} npm run gazette -- api    serves them beside the demo, on PORT (${s.config.port})`);
-  }
+  if (!privateRedis)
+    say(`    npm run gazette -- api    with the settings below, serves them on PORT (${s.config.port})`);
+}
+
+/**
+ * The settings that point other commands at the demo's data, as one line to paste. Never a
+ * secret: SECRET, when set, is already in the environment.
+ */
+export function demoEnvLine(s: Services): string {
+  const transport = s.config.mail.transport;
+  return [
+    'export',
+    `GAZETTE_ENV=${s.config.env}`,
+    `REDIS_URL=${redactUrl(s.config.redisUrl)}`,
+    `REDIS_PREFIX='${s.config.redisPrefix}'`,
+    ...(transport.kind === 'outbox' ? [`MAIL_TRANSPORT='outbox:${path.resolve(transport.dir)}'`] : []),
+    ...(s.config.publicationFile !== 'sample/gazette.json'
+      ? [`GAZETTE_CONFIG='${path.resolve(s.config.publicationFile)}'`]
+      : []),
+  ].join(' ');
 }
 
 /**
@@ -80,10 +129,15 @@ export async function demo(
   let own = await demoRedis(config.redisUrl, say);
   let container: Container | null = null;
   try {
-    container = await boot(DEMO_DEFAULTS, own ? { REDIS_URL: own.url } : {});
+    container = await boot(DEMO_DEFAULTS, {
+      ...(own ? { REDIS_URL: own.url } : {}),
+      ...(opts.serve ? { LOG_LEVEL: config.logLevel === 'silent' ? 'warn' : config.logLevel } : {}),
+    });
     const s = container.services;
     const list = s.publication.lists[0];
     if (!list) throw new UsageError('the publication file declares no list');
+    if (own && s.config.mail.transport.kind === 'outbox')
+      await clearEarlierRun(path.resolve(s.config.mail.transport.dir), list.id, say);
     container.startWorkers();
 
     for (const source of s.publication.sources) {
@@ -132,8 +186,21 @@ export async function demo(
         ? `Emails (.eml, one per reader): ${path.join(outbox, run.editionId)}${path.sep}`
         : `Emails sent to ${s.mailer.destination}`,
     );
+    const entries = await s.ledger.entries(run.editionId, readerIds);
+    SAMPLE_READERS.forEach((sample, i) => {
+      const [state, , detail = ''] = (entries[i] ?? '').split(' ');
+      if (state === 'skipped')
+        say(
+          `Skipped ${sample.name} (${sample.email}, follows ${sample.topics.join(', ') || 'all topics'}): ${SKIP_REASONS[detail] ?? detail}`,
+        );
+    });
     if (preview) say(`HTML preview of the whole edition: ${preview.file}`);
     if (readerIds[0]) sayPreferences(s, list, readerIds[0], own !== null, say);
+    if (!own) {
+      say("Other commands work on the demo's data with its settings; paste this line first:");
+      say(`  ${demoEnvLine(s)}`);
+      say('  then e.g.: npm run gazette -- status');
+    }
     if (opts.serve) {
       const serving = container;
       container = null; // serve closes it at shutdown

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { archiveUrl, readerLinks } from '../delivery/message.js';
+import { addressSlug, archiveUrl, readerLinks } from '../delivery/message.js';
 import { readerTopics } from '../editions/plan.js';
 import { findList } from '../publication.js';
 import { renderTopicSet } from '../render/digest.js';
@@ -23,17 +24,30 @@ export interface Preview {
   text: string;
 }
 
+/**
+ * Where a preview goes unless told: beside the emails in the outbox, or in the temp directory
+ * when sending over SMTP; never the working directory.
+ */
+export function defaultPreviewFile(s: Services, editionId: string, reader?: string): string {
+  const dir =
+    s.config.mail.transport.kind === 'outbox'
+      ? path.resolve(s.config.mail.transport.dir)
+      : path.join(tmpdir(), 'gazette');
+  return path.join(dir, `preview-${editionId}${reader ? `-${addressSlug(reader)}` : ''}.html`);
+}
+
 /** Write one edition to an HTML file (and the text part beside it), as a reader would see it. */
 export async function writePreview(
   s: Services,
-  req: PreviewRequest & { out: string },
+  req: PreviewRequest & { out?: string },
 ): Promise<{ file: string; subject: string } | null> {
   const preview = await renderPreview(s, req);
   if (!preview) return null;
-  await mkdir(path.dirname(path.resolve(req.out)), { recursive: true });
-  await writeFile(req.out, preview.html);
-  await writeFile(`${req.out.replace(/\.html?$/i, '')}.txt`, preview.text);
-  return { file: path.resolve(req.out), subject: preview.subject };
+  const file = path.resolve(req.out ?? defaultPreviewFile(s, preview.editionId, req.reader));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, preview.html);
+  await writeFile(`${file.replace(/\.html?$/i, '')}.txt`, preview.text);
+  return { file, subject: preview.subject };
 }
 
 /**
@@ -44,11 +58,12 @@ export async function renderPreview(s: Services, req: PreviewRequest): Promise<P
   const list = findList(s.publication, req.listId);
   if (!list)
     throw new UsageError(`unknown list "${req.listId}" (known: ${s.publication.lists.map((l) => l.id).join(', ')})`);
-  const edition = req.editionId ? await s.editions.get(req.editionId) : await s.planner.draft(list.id);
-  if (req.editionId && !edition) throw new UsageError(`unknown edition "${req.editionId}"`);
-  if (!edition) return null;
+  // What the user named is checked first: a wrong address is an error even on a quiet day.
   const reader = req.reader ? await s.readers.findByEmail(req.reader) : null;
   if (req.reader && !reader) throw new UsageError(`no reader with address ${req.reader}`);
+  const edition = req.editionId ? await s.editions.get(req.editionId) : await s.planner.draft(list.id);
+  if (req.editionId && !edition) throw new UsageError(`unknown edition "${req.editionId}" (see gazette status)`);
+  if (!edition) return null;
   const subscription = reader ? await s.readers.subscription(list.id, reader.id) : null;
   const topics = readerTopics(edition, list, subscription?.topics ?? []);
   if (topics.length === 0)

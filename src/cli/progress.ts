@@ -27,9 +27,41 @@ export function editionProgress(stream: NodeJS.WriteStream = process.stderr) {
           bar.start(s.audience, value, { state: s.state });
         }
         bar.update(value, { state: s.state });
-      } else if (Date.now() - lastLine > 10_000) {
+      } else if (Date.now() - lastLine >= LOG_PROGRESS_MS) {
         lastLine = Date.now();
         stream.write(`sending: ${value}/${s.audience} readers (${s.state})\n`);
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+/** How often a log (not a terminal) gets a progress line. */
+export const LOG_PROGRESS_MS = 10_000;
+
+/**
+ * A running count for people ("sample: 120 documents"): a cli-progress line on a terminal,
+ * redrawn in place; in a log, a plain line every {@link LOG_PROGRESS_MS} (never `\r`).
+ */
+export function countProgress(label: string, unit: string, stream: NodeJS.WriteStream = process.stderr) {
+  let bar: cliProgress.SingleBar | null = null;
+  let lastLine = Date.now();
+  return {
+    update(value: number) {
+      if (stream.isTTY) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            { stream, format: `${label}: {value} ${unit}`, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(0, value);
+        }
+        bar.update(value);
+      } else if (Date.now() - lastLine >= LOG_PROGRESS_MS) {
+        lastLine = Date.now();
+        stream.write(`${label}: ${value} ${unit} so far\n`);
       }
     },
     stop() {

@@ -1,7 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Command } from '@commander-js/extra-typings';
-import type { Container } from '../container.js';
 import { findList, type List } from '../publication.js';
 import type { Services } from '../services.js';
 import { exportReaders, type ImportReport, importReaders } from '../subscriptions/csv.js';
@@ -10,12 +9,8 @@ import { countByStatus, readerDetail, removeReader } from '../subscriptions/mana
 import { InvalidReaderError, normalizeEmail } from '../subscriptions/readers.js';
 import { TokenError } from '../subscriptions/tokens.js';
 import { UsageError } from './boot.js';
-
-type WithServices = <A extends unknown[]>(
-  fn: (c: Container, ...args: A) => Promise<void>,
-) => (...args: A) => Promise<void>;
-
-const out = (line: string) => process.stdout.write(`${line}\n`);
+import { out, outJson, type WithServices } from './kit.js';
+import { countProgress } from './progress.js';
 
 function listOf(s: Services, id: string): List {
   const list = findList(s.publication, id);
@@ -90,11 +85,17 @@ export function readersCommand(withServices: WithServices) {
     .requiredOption('--list <id>', 'list id')
     .option('--status <status>', 'only readers with this status')
     .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'as JSON: {readers: [...], counts: {...}}')
     .action(
       withServices(async ({ services: s }, o) => {
         const list = listOf(s, o.list);
         const limit = Number(o.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit: a positive whole number');
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError(`--limit: not a positive whole number: ${o.limit}`);
+        const statuses = ['pending', 'confirmed', 'unsubscribed', 'bounced'];
+        if (o.status && !statuses.includes(o.status))
+          throw new UsageError(`--status: unknown status "${o.status}" (known: ${statuses.join(', ')})`);
+        const rows: Array<{ email: string; name: string; status: string; topics: string[] }> = [];
         let shown = 0;
         const total = await s.readers.memberCount(list.id);
         for (let offset = 0; offset < total && shown < limit; offset += 1000) {
@@ -104,10 +105,19 @@ export function readersCommand(withServices: WithServices) {
           )) {
             if (o.status && subscription.status !== o.status) continue;
             if (shown++ >= limit) break;
-            out(`${reader.email}\t${subscription.status}\t${subscription.topics.join(';') || 'all'}\t${reader.name}`);
+            if (o.json)
+              rows.push({
+                email: reader.email,
+                name: reader.name,
+                status: subscription.status,
+                topics: subscription.topics,
+              });
+            else
+              out(`${reader.email}\t${subscription.status}\t${subscription.topics.join(';') || 'all'}\t${reader.name}`);
           }
         }
         const c = await countByStatus(s.readers, list);
+        if (o.json) return outJson({ list: list.id, readers: rows, counts: c });
         out(
           `${c.total} readers: ${c.confirmed} confirmed, ${c.pending} pending, ${c.unsubscribed} unsubscribed, ${c.bounced} bounced`,
         );
@@ -178,10 +188,10 @@ export function readersCommand(withServices: WithServices) {
     .requiredOption('--list <id>', 'list id')
     .option('--confirmed', 'the readers consented elsewhere: import as confirmed (else pending)')
     .option('--consent-note <text>', 'recorded with every consent entry')
+    .option('--json', 'print the report as JSON (bad rows by line)')
     .action(
       withServices(async ({ services: s }, file: string, o) => {
         const list = listOf(s, o.list);
-        const tty = process.stderr.isTTY;
         const input = createReadStream(file);
         const opened = new Promise<void>((resolve, reject) =>
           input.once('open', () => resolve()).once('error', reject),
@@ -189,18 +199,18 @@ export function readersCommand(withServices: WithServices) {
         await opened.catch((err: NodeJS.ErrnoException) => {
           throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
         });
+        const progress = countProgress(file, 'rows');
         const report = await importReaders(input, s.readers, s.suppression, {
           list,
           confirmed: Boolean(o.confirmed),
           ...(o.consentNote ? { note: o.consentNote } : {}),
-          onProgress: (p) => {
-            if (tty) process.stderr.write(`\r${p.rows} rows…`);
-          },
-        });
-        if (tty) process.stderr.write('\n');
+          onProgress: (p) => progress.update(p.rows),
+        }).finally(progress.stop);
+        const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+        if (o.json) return outJson({ list: list.id, ...report, peakMemoryMb: peakMb });
         for (const b of report.bad) out(`line ${b.line}: ${b.reason}`);
         out(summary(report));
-        out(`peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+        out(`peak memory ${peakMb} MB`);
       }),
     );
 

@@ -25,6 +25,13 @@ export async function serve(
   afterClose?: () => Promise<void>,
 ): Promise<void> {
   const { services, log } = container;
+  // Once per long-running process, not on every command.
+  if (services.config.usingDevelopmentSecret) {
+    log.warn(
+      { event: 'config.development-secret' },
+      'SECRET is not set: readers’ links are signed with a public development key',
+    );
+  }
   if (roles.schedulers) {
     const ids = await applySchedulers(services.producer, services.publication, {
       planEdition: jobs['plan-edition'],

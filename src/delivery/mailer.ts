@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { MailTransportSetting } from '../config.js';
@@ -32,7 +33,10 @@ export interface OutgoingMessage {
    * auto-generated` (RFC 3834: no auto-replies), no Precedence. @defaultValue 'edition'
    */
   kind?: 'edition' | 'transactional';
-  /** Outbox only: file name (without extension) inside the outbox, e.g. `edition-id/reader-id`. */
+  /**
+   * Outbox only: file name (without extension) inside the outbox, e.g. `edition-id/ada-example-com`;
+   * another message already there under that name gets a short hash suffix instead.
+   */
   outboxName: string;
 }
 
@@ -183,6 +187,35 @@ export async function createMailer(setting: MailTransportSetting, dkim?: DkimSet
   };
 }
 
+/**
+ * Write one message as `NAME.eml`, whole or not at all (a reader of the outbox never sees half
+ * a message). The same message again (same Message-ID: a re-send) replaces its file; another
+ * message whose name collides (two addresses, one file name) goes to `NAME-HASH.eml`.
+ */
+async function placeInOutbox(dir: string, name: string, messageId: string, raw: Buffer): Promise<string> {
+  const file = path.join(dir, `${name}.eml`);
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, raw);
+  try {
+    await link(tmp, file); // atomic, and fails if the name is taken
+    await unlink(tmp);
+    return file;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+  const existing = await readFile(file, 'latin1').catch(() => '');
+  const head = existing.slice(0, Math.max(0, existing.indexOf('\r\n\r\n')));
+  const target = head.includes(`Message-ID: ${messageId}`)
+    ? file
+    : path.join(dir, `${name}-${createHash('sha256').update(messageId).digest('hex').slice(0, 6)}.eml`);
+  await rename(tmp, target);
+  return target;
+}
+
 function outboxMailer(dir: string, dkimOptions: object): Mailer {
   const transport = nodemailer.createTransport({
     streamTransport: true,
@@ -194,11 +227,7 @@ function outboxMailer(dir: string, dkimOptions: object): Mailer {
     destination: dir,
     async send(message) {
       const info = await transport.sendMail(toMailOptions(message));
-      const file = path.join(dir, `${message.outboxName}.eml`);
-      await mkdir(path.dirname(file), { recursive: true });
-      // Write then rename: a reader of the outbox never sees half a message.
-      await writeFile(`${file}.tmp`, info.message as Buffer);
-      await rename(`${file}.tmp`, file);
+      const file = await placeInOutbox(dir, message.outboxName, message.messageId, info.message as Buffer);
       return { messageId: info.messageId, response: file };
     },
     async close() {

@@ -51,6 +51,20 @@ export function listIdFor(list: List, from: Address): string {
   return `${list.id}.${senderDomain(from)}`;
 }
 
+/**
+ * A file name for an address, readable by people: `ada@example.com` → `ada-example-com`.
+ * Two addresses can share one (`a.b@x` and `a-b@x`): the outbox adds a short hash then.
+ */
+export function addressSlug(email: string): string {
+  return (
+    email
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'reader'
+  );
+}
+
 /** The envelope of one reader's copy of an edition: stable Message-ID, list headers, outbox name. */
 export function envelope(
   identity: Identity,
@@ -69,6 +83,6 @@ export function envelope(
     messageId: `<${edition.id}.${reader.id}@${senderDomain(from)}>`,
     list: { id: listIdFor(list, from), name: list.name },
     unsubscribe: { https: links.unsubscribeUrl, mailto: links.unsubscribeMailto },
-    outboxName: `${edition.id}/${reader.id}`,
+    outboxName: `${edition.id}/${addressSlug(reader.email)}`,
   };
 }

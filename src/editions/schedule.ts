@@ -12,6 +12,12 @@ export function latestSlot(schedule: Schedule, at: Date): Date {
   return it.prev().toDate();
 }
 
+/** The first scheduled slot strictly after `at`. */
+export function nextSlot(schedule: Schedule, at: Date): Date {
+  const it = CronExpressionParser.parse(schedule.cron, { currentDate: at, tz: schedule.tz });
+  return it.next().toDate();
+}
+
 /** The slot strictly before `slot`. */
 export function slotBefore(schedule: Schedule, slot: Date): Date {
   const it = CronExpressionParser.parse(schedule.cron, { currentDate: slot, tz: schedule.tz });

@@ -1,5 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Logger } from '../logger.js';
+import { type LogContext, type Logger, withLogContext } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Redis } from '../store/redis.js';
 import { type JobDefinition, QUEUES, type QueueName } from './define.js';
@@ -52,7 +52,15 @@ export function startWorkers(
     worker.on('error', (err) => log.error({ event: 'worker.error', queue, err }, 'worker error'));
     worker.on('failed', (job, err) =>
       log.warn(
-        { event: 'job.failed', queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message },
+        {
+          event: 'job.failed',
+          queue,
+          jobId: job?.id,
+          job: job?.name,
+          ...contextIds(job?.data),
+          attempts: job?.attemptsMade,
+          err: err.message,
+        },
         'job failed',
       ),
     );
@@ -71,22 +79,10 @@ async function run(
   if (!def) throw new UnrecoverableError(`no handler for job "${job.name}"`);
   const parsed = def.payload.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
-  const log = root.child({ queue: def.queue, job: job.name, jobId: job.id, ...(parsed.data as object) });
+  // Every line logged while the job runs, by any service, carries these ids (async context).
+  const ids: LogContext = { queue: def.queue, job: job.name, jobId: job.id ?? '', ...contextIds(parsed.data) };
   try {
-    return await def.handle(parsed.data, {
-      services,
-      log,
-      job: {
-        id: job.id ?? '',
-        attempt: job.attemptsMade,
-        attempts: job.opts.attempts ?? 1,
-        dueAt: new Date(job.timestamp + (job.opts.delay ?? 0)),
-        async retryLater(ms) {
-          await job.moveToDelayed(Date.now() + ms, token);
-          throw new DelayedError();
-        },
-      },
-    });
+    return await withLogContext(ids, () => handle(def, parsed.data, services, root, job, token));
   } catch (err) {
     if (err instanceof DelayedError) throw err;
     const code = (err as { code?: unknown }).code;
@@ -99,4 +95,36 @@ async function run(
     }
     throw err;
   }
+}
+
+/** The ids of a job's payload that belong on its log lines. */
+function contextIds(data: unknown): LogContext {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const ids: LogContext = {};
+  for (const key of ['editionId', 'listId', 'sourceId'] as const) if (typeof d[key] === 'string') ids[key] = d[key];
+  return ids;
+}
+
+function handle(
+  def: JobDefinition,
+  payload: unknown,
+  services: Services,
+  log: Logger,
+  job: Job,
+  token: string | undefined,
+): Promise<unknown> {
+  return def.handle(payload, {
+    services,
+    log,
+    job: {
+      id: job.id ?? '',
+      attempt: job.attemptsMade,
+      attempts: job.opts.attempts ?? 1,
+      dueAt: new Date(job.timestamp + (job.opts.delay ?? 0)),
+      async retryLater(ms) {
+        await job.moveToDelayed(Date.now() + ms, token);
+        throw new DelayedError();
+      },
+    },
+  });
 }

@@ -104,6 +104,31 @@ describe('gazette demo', () => {
         recipients.push(...(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address ?? '') : []));
       }
       expect(recipients.sort()).toEqual([...WITH_NEWS].sort());
+      // Named by address, so a person finds a reader's copy.
+      expect(files.map((f) => path.basename(f)).sort()).toEqual(
+        WITH_NEWS.map((e) => `${e.replace(/[@.]/g, '-')}.eml`).sort(),
+      );
+    });
+
+    it('says which reader was skipped, and why', () => {
+      expect(first.stdout).toContain(
+        'Skipped Grace (grace@example.com, follows north-korea): nothing new in the topics they follow',
+      );
+      expect(first.stdout).not.toMatch(/Skipped (Ada|Linus|Min-ji)/);
+    });
+
+    it('prints the settings line that points other commands at its data: `status` then sees its edition', async () => {
+      const line = first.stdout.split('\n').find((l) => l.trim().startsWith('export '));
+      expect(line, first.stdout).toBeDefined();
+      expect(line).not.toContain(TEST_SECRET);
+      const settings = Object.fromEntries(
+        [...(line ?? '').matchAll(/([A-Z_]+)=('([^']*)'|(\S+))/g)].map((m) => [m[1], m[3] ?? m[4]]),
+      );
+      expect(settings).toMatchObject({ REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, GAZETTE_ENV: 'test' });
+      const status = await runCli(['status', '--json'], { SECRET: TEST_SECRET, ...settings });
+      expect(status.code, status.stderr).toBe(0);
+      const report = JSON.parse(status.stdout) as { lists: Array<{ id: string; last: { id: string } | null }> };
+      expect(report.lists[0]?.last?.id).toBe(path.basename(emailDir()));
     });
 
     it('previews the whole edition with both sample briefings', async () => {
@@ -115,7 +140,7 @@ describe('gazette demo', () => {
     it('prints a sample reader’s preferences URL that `gazette api`, started as it says, serves', async () => {
       const url = new URL(printedPath(first, 'Preferences page of Ada (ada@example.com):'));
       expect(url.pathname).toMatch(/^\/preferences\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-      expect(first.stdout).toContain(`REDIS_PREFIX='${redis.prefix}' npm run gazette -- api`);
+      expect(first.stdout).toContain('npm run gazette -- api    with the settings below');
       expect(first.stdout).toContain('npm run demo -- --serve');
       const port = await freePort();
       const api = spawnCli(['api'], {
@@ -192,6 +217,16 @@ describe('gazette demo', () => {
         // A private Redis is gone after the demo: only `--serve` can open the links, and only it is offered.
         expect(result.stdout).toContain('npm run demo -- --serve');
         expect(result.stdout).not.toContain('npm run gazette -- api');
+        expect(result.stdout).not.toContain('export ');
+        // Run again on a new private Redis: everything is sent again, so the earlier emails go first.
+        const again = await runCli(['demo'], demoEnv(await closedRedisUrl(), redis.prefix, outbox), {
+          timeoutMs: DEMO_TIMEOUT,
+        });
+        expect(again.code, again.stderr).toBe(0);
+        expect(again.stdout).toContain(
+          `Outbox: removed 3 email(s) and the previews of an earlier demo run from ${outbox}`,
+        );
+        expect(await emlFiles(printedPath(again, 'Emails (.eml, one per reader):'))).toHaveLength(3);
       },
       DEMO_TIMEOUT,
     );

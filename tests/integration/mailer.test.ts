@@ -174,4 +174,29 @@ describe('the outbox mailer', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('names a file by its address; two addresses sharing a name both stay, the second with a hash suffix', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gazette-outbox-'));
+    const mailer = await createMailer({ kind: 'outbox', dir });
+    try {
+      const dot = message('a.b@example.com', { outboxName: 'ed-1/a-b-example-com', messageId: '<ed-1.r1@x>' });
+      const dash = message('a-b@example.com', { outboxName: 'ed-1/a-b-example-com', messageId: '<ed-1.r2@x>' });
+      const first = await mailer.send(dot);
+      const second = await mailer.send(dash);
+      await mailer.send(dash); // a re-send of the second replaces its own file
+      const all = await readdir(path.join(dir, 'ed-1'));
+      expect(all).toHaveLength(2);
+      const files = ['a-b-example-com.eml', all.find((f) => f !== 'a-b-example-com.eml')];
+      expect(all).toContain(files[0]);
+      expect(files[1]).toMatch(/^a-b-example-com-[0-9a-f]{6}\.eml$/);
+      expect(path.basename(first.response)).toBe('a-b-example-com.eml');
+      expect(path.basename(second.response)).toBe(files[1]);
+      const to = async (f: string) => (await simpleParser(await readFile(path.join(dir, 'ed-1', f)))).messageId;
+      expect(await to(files[0] ?? '')).toBe('<ed-1.r1@x>');
+      expect(await to(files[1] ?? '')).toBe('<ed-1.r2@x>');
+    } finally {
+      await mailer.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

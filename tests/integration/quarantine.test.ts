@@ -144,12 +144,12 @@ describe('importing a folder with bad documents', () => {
   it('shows queue counts and the quarantine size in status', async () => {
     const result = await runCli(['status'], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('Queues (waiting/active/delayed/completed/failed):');
+    expect(result.stdout).toMatch(/^ {2}queue +waiting +active +delayed +children +completed +failed$/m);
     for (const queue of ['collect', 'editions', 'delivery']) {
-      expect(result.stdout).toMatch(new RegExp(`^ {2}${queue} +0/0/0/0/0$`, 'm'));
+      expect(result.stdout).toMatch(new RegExp(`^ {2}${queue} +0 +0 +0 +0 +0 +0$`, 'm'));
     }
-    expect(result.stdout).toContain('List korea-daily: no editions yet');
-    expect(result.stdout).toContain('Briefings: 2 published; quarantine: 4 documents');
+    expect(result.stdout).toMatch(/^ {2}last: +no editions yet$/m);
+    expect(result.stdout).toContain('Briefings: 2; quarantine: 4 documents; suppression list: 0 addresses');
   });
 
   it('retries quarantined documents after a fix: the fixed one is read, the others stay with their reasons', async () => {
