@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { type LogContext, type Logger, withLogContext } from '../logger.js';
 import type { Services } from '../services.js';
@@ -38,6 +39,8 @@ export function startWorkers(
       connection: options.connection(),
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // Shown as each job's `processedBy` (bull-board, `getJob`): which process ran it.
+      name: `${hostname()}:${process.pid}`,
       // A job that stalls (its worker killed) is handed on, never failed for it while attempts
       // remain: the ledger keeps a re-run from sending anyone twice.
       maxStalledCount: 1_000,

@@ -22,7 +22,19 @@ export function freePort(): Promise<number> {
 
 export interface PrivateRedis {
   url: string;
+  /** The data directory (AOF and dump files live here while the server runs). */
+  dir: string;
+  /**
+   * Stop the server (SIGTERM: with the append-only file on, it syncs it first) and start it
+   * again on the same port and directory, resolving once it accepts connections again.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface PrivateRedisOptions {
+  /** Persist with the append-only file (`appendfsync everysec`), as production should. @defaultValue false */
+  appendOnly?: boolean;
 }
 
 /** Resolves once the server logs that it accepts connections; rejects if it exits, fails or stalls. */
@@ -67,24 +79,40 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Start `redis-server` from PATH on a free port of 127.0.0.1, in memory only, and wait until it
- * accepts connections. Rejects with a readable reason when the binary is missing or does not start.
- * `extraArgs` (e.g. `['--maxmemory-policy', 'allkeys-lru']`) are passed on to the server.
+ * Start `redis-server` from PATH on a free port of 127.0.0.1 and wait until it accepts
+ * connections: in memory only unless `appendOnly` is set. Rejects with a readable reason when
+ * the binary is missing or does not start. `extraArgs` (e.g. `['--maxmemory-policy',
+ * 'allkeys-lru']`) are passed on to the server after Gazette's own.
  */
-export async function startPrivateRedis(timeoutMs = 15_000, extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  timeoutMs = 15_000,
+  extraArgs: readonly string[] = [],
+  options: PrivateRedisOptions = {},
+): Promise<PrivateRedis> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-redis-'));
-  // The free port can be taken between probing and binding: try a few times.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const launch = (port: number) => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+    args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
     const child = spawn('redis-server', [...args, '--protected-mode', 'yes', ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr?.resume();
+    return child;
+  };
+  // The free port can be taken between probing and binding: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    let child = launch(port);
     try {
       await waitReady(child, timeoutMs);
       return {
         url: `redis://127.0.0.1:${port}`,
+        dir,
+        async restart() {
+          await stopChild(child);
+          child = launch(port);
+          await waitReady(child, timeoutMs);
+        },
         async stop() {
           await stopChild(child);
           await rm(dir, { recursive: true, force: true });

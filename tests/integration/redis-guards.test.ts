@@ -19,7 +19,7 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   [evicting, durable] = await Promise.all([
     startPrivateRedis(15_000, ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']),
-    startPrivateRedis(15_000, ['--appendonly', 'yes']),
+    startPrivateRedis(15_000, [], { appendOnly: true }),
   ]);
 }, 30_000);
 afterAll(async () => {
