@@ -6,7 +6,7 @@ import type { Audience, AudienceEntry } from './audience.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Ledger } from './ledger.js';
 import { MailError, type Mailer } from './mailer.js';
-import { envelope, type Identity, readerLinks } from './message.js';
+import { type Identity, readerEnvelope, readerLinks } from './message.js';
 import type { ListRates, MailRate } from './rate.js';
 import type { Renders } from './renders.js';
 import type { SuppressionList } from './suppression.js';
@@ -152,16 +152,18 @@ export class BatchSender {
       }
       const personalize = await this.deps.renders.personalizer(edition, list, entry.topics);
       const links = readerLinks(this.deps.identity, this.deps.tokens, list, found.reader.id);
-      const content = personalize({
+      const reader = {
         name: found.reader.name,
         preferencesUrl: links.preferencesUrl,
         unsubscribeUrl: links.unsubscribeUrl,
         followed: found.subscription.topics,
-      });
+      };
       try {
-        const receipt = await this.deps.mailer.send(
-          envelope(this.deps.identity, list, edition, found.reader, links, content),
-        );
+        const receipt = await this.deps.mailer.sendDigest({
+          ...readerEnvelope(this.deps.identity, list, edition, found.reader, links),
+          digest: personalize,
+          reader,
+        });
         await ledger.settle(editionId, entry.readerId, 'dispatched', receipt.messageId);
         report.dispatched += 1;
       } catch (err) {
