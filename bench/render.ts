@@ -1,10 +1,6 @@
 /**
- * Rendering benchmark, side by side in one run: Gazette's two-stage render (MJML once per
- * topic set, a precompiled Handlebars pass per reader) against the naive baseline (MJML
- * compiled for every reader). Prints a table with per-reader cost and the ratio.
- *
- *   npm run bench            # 200 readers
- *   npm run bench -- 1000    # more readers
+ * render: Gazette's two-stage render (MJML once per topic set, a precompiled Handlebars pass per
+ * reader) against the naive baseline (MJML compiled for every reader), per reader.
  */
 import { performance } from 'node:perf_hooks';
 import type { Edition } from '../src/editions/edition.js';
@@ -13,7 +9,6 @@ import { renderTopicSet } from '../src/render/digest.js';
 import { compilePersonalizer } from '../src/render/personalize.js';
 import { loadTemplates } from '../src/render/templates.js';
 
-const readers = Number(process.argv[2] ?? 200);
 const topics = ['china', 'trade', 'diplomacy'];
 const publication = publicationSchema.parse({
   name: 'Bench',
@@ -51,42 +46,41 @@ const edition: Edition = {
   })),
 };
 
-const templates = await loadTemplates();
-const input = { publication, list, edition, topics, archiveUrl: 'https://news.example/archive/bench/x', templates };
-const readerValues = (i: number) => ({
-  name: `Reader ${i}`,
-  preferencesUrl: `https://news.example/preferences/tok${i}`,
-  unsubscribeUrl: `https://news.example/unsubscribe/tok${i}`,
-});
-
-async function time(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
+export interface RenderResult {
+  readers: number;
+  baselineMsPerReader: number;
+  twoStageMsPerReader: number;
+  speedup: number;
 }
 
-await renderTopicSet(input); // warm-up: module loading and MJML's first-run costs out of the way
-const ours = await time(async () => {
-  const personalize = compilePersonalizer(await renderTopicSet(input));
-  for (let i = 0; i < readers; i++) personalize(readerValues(i));
-});
-const baseline = await time(async () => {
-  for (let i = 0; i < readers; i++) compilePersonalizer(await renderTopicSet(input))(readerValues(i));
-});
+export async function runRender(readers = 200): Promise<RenderResult> {
+  const templates = await loadTemplates();
+  const input = { publication, list, edition, topics, archiveUrl: 'https://news.example/archive/bench/x', templates };
+  const readerValues = (i: number) => ({
+    name: `Reader ${i}`,
+    preferencesUrl: `https://news.example/preferences/tok${i}`,
+    unsubscribeUrl: `https://news.example/unsubscribe/tok${i}`,
+  });
 
-const rows = [
-  ['render', 'readers', 'total ms', 'ms / reader', 'readers / s'],
-  [
-    'MJML per reader (baseline)',
+  async function time(fn: () => Promise<void>): Promise<number> {
+    const start = performance.now();
+    await fn();
+    return performance.now() - start;
+  }
+
+  await renderTopicSet(input); // warm-up: module loading and MJML's first-run costs out of the way
+  const ours = await time(async () => {
+    const personalize = compilePersonalizer(await renderTopicSet(input));
+    for (let i = 0; i < readers; i++) personalize(readerValues(i));
+  });
+  const baseline = await time(async () => {
+    for (let i = 0; i < readers; i++) compilePersonalizer(await renderTopicSet(input))(readerValues(i));
+  });
+
+  return {
     readers,
-    baseline.toFixed(0),
-    (baseline / readers).toFixed(3),
-    ((readers / baseline) * 1000).toFixed(0),
-  ],
-  ['two-stage (Gazette)', readers, ours.toFixed(0), (ours / readers).toFixed(3), ((readers / ours) * 1000).toFixed(0)],
-].map((r) => r.map(String));
-const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-for (const r of rows) {
-  console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
+    baselineMsPerReader: baseline / readers,
+    twoStageMsPerReader: ours / readers,
+    speedup: baseline / ours,
+  };
 }
-console.log(`\nGazette is ${(baseline / ours).toFixed(1)}× faster per reader than compiling MJML for each reader.`);

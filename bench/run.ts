@@ -1,0 +1,130 @@
+/**
+ * `npm run bench`: every section side by side in one run, a table on stdout and
+ * bench/results/latest.json.
+ *
+ *   npm run bench                                # fanout at 20,000 readers, scale 10k+100k, collect, render
+ *   npm run bench -- --readers 100000            # a bigger fan-out
+ *   npm run bench -- --scale-max 1000000         # scale up to 1M readers (takes longer than 10 minutes)
+ *   npm run bench -- --sections fanout,collect   # some sections only
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCollect } from './collect.js';
+import { runFanout } from './fanout.js';
+import { runRender } from './render.js';
+import { runScale } from './scale.js';
+import { ROOT } from './support/procs.js';
+
+const { values } = parseArgs({
+  options: {
+    readers: { type: 'string', default: '20000' },
+    sections: { type: 'string', default: 'fanout,scale,collect,render' },
+    'scale-max': { type: 'string', default: '100000' },
+    dkim: { type: 'boolean', default: true },
+    'no-dkim': { type: 'boolean', default: false },
+  },
+});
+const sections = new Set(values.sections.split(','));
+const readers = Number(values.readers);
+const scaleMax = Number(values['scale-max']);
+
+function table(title: string, rows: Array<Record<string, string | number>>): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0] ?? {});
+  const cells = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
+  const widths = cols.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  console.log(`\n${title}`);
+  for (const r of cells)
+    console.log(
+      r.map((v, i) => (i === 0 ? String(v).padEnd(widths[i] ?? 0) : String(v).padStart(widths[i] ?? 0))).join('  '),
+    );
+}
+
+function fmt(v: string | number | undefined): string {
+  if (typeof v !== 'number') return v ?? '';
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return v >= 100 ? v.toFixed(0) : v.toFixed(2);
+}
+
+const started = new Date();
+const result: Record<string, unknown> = {
+  startedAt: started.toISOString(),
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  },
+};
+
+if (sections.has('fanout')) {
+  process.stderr.write(`fanout: ${readers} readers, 3 lists, 2 worker processes…\n`);
+  const f = await runFanout({ readers, dkim: values.dkim && !values['no-dkim'] });
+  result.fanout = f;
+  table(
+    `fanout — ${readers.toLocaleString('en-US')} readers, trigger → last acceptance at the sink`,
+    f.rows.map((r) => ({
+      row: r.row,
+      messages: r.messages,
+      s: r.seconds,
+      'msg/s': r.msgPerSec,
+      'CPU µs/msg': r.cpuMicrosPerMessage,
+      'peak RSS MB/worker': r.peakRssMB,
+      'Redis B/reader': r.redisBytesPerReader ?? '',
+      'MJML compiles': r.mjmlCompiles ?? '',
+      'topic sets': r.topicSets ?? '',
+      'KB/msg': r.messageKB ?? '',
+    })),
+  );
+  console.log(`gazette/ceiling = ${f.ratioToCeiling.toFixed(2)}   gazette/naive = ${f.ratioToNaive.toFixed(2)}`);
+  if (f.dkimMicrosPerMessage !== undefined)
+    console.log(`DKIM costs ${f.dkimMicrosPerMessage.toFixed(0)} µs of worker CPU per message`);
+}
+
+if (sections.has('scale')) {
+  const sizes = [10_000, 100_000, 1_000_000].filter((n) => n <= scaleMax);
+  process.stderr.write(`scale: ${sizes.join(', ')} readers, counting transport…\n`);
+  const rows = await runScale(sizes);
+  const base = rows[0]?.peakRssMB ?? 1;
+  result.scale = { rows, rssRatioLargestToSmallest: (rows.at(-1)?.peakRssMB ?? base) / base };
+  table(
+    'scale — plan, render and fill every message (counting transport, no SMTP)',
+    rows.map((r) => ({
+      readers: r.readers,
+      messages: r.sent,
+      s: r.seconds,
+      'µs/reader': r.microsPerReader,
+      'peak RSS MB': r.peakRssMB,
+      'Redis B/reader': r.redisBytesPerReader,
+      'seed s': r.seedSeconds,
+    })),
+  );
+}
+
+if (sections.has('collect')) {
+  process.stderr.write('collect: 10,000 WordPress posts…\n');
+  const c = await runCollect();
+  result.collect = c;
+  table('collect — read → sanitize → summarize → classify → store', [
+    { posts: c.posts, stored: c.stored, quarantined: c.quarantined, s: c.seconds, 'posts/s': c.postsPerSec },
+  ]);
+}
+
+if (sections.has('render')) {
+  const r = await runRender(200);
+  result.render = r;
+  table('render — per reader', [
+    { render: 'MJML per reader (baseline)', 'ms/reader': r.baselineMsPerReader },
+    { render: 'two-stage (Gazette)', 'ms/reader': r.twoStageMsPerReader },
+  ]);
+}
+
+result.seconds = (Date.now() - started.getTime()) / 1000;
+const dir = path.join(ROOT, 'bench/results');
+await mkdir(dir, { recursive: true });
+await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\nall sections in ${(result.seconds as number).toFixed(0)} s; written to bench/results/latest.json`);
