@@ -4,6 +4,7 @@
  * transport. Peak RSS is measured over the edition alone (reset after seeding). IPC: the result.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,24 @@ import { countingMailer } from './support/counting-mailer.js';
 import { BENCH_SLOT, LISTS, seedBench, writeBenchPublication } from './support/fixture.js';
 import { benchEnv } from './support/gazette.js';
 import { peakRss } from './support/procs.js';
+
+/** With BENCH_PROFILE=file.cpuprofile, a CPU profile of the edition alone (not the seeding). */
+async function startProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => {};
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 const readers = Number(process.argv[2]);
 const redisUrl = process.argv[3] ?? '';
@@ -36,10 +55,12 @@ try {
   const before = await memory();
   // Peak RSS from here on: the edition, not the seeding.
   await writeFile('/proc/self/clear_refs', '5').catch(() => {});
+  const profile = await startProfile(process.env.BENCH_PROFILE);
   c.startWorkers();
   const t0 = performance.now();
   await Promise.all(LISTS.map((l) => runEdition(c.services, l.id, BENCH_SLOT)));
   const seconds = (performance.now() - t0) / 1000;
+  await profile();
   const after = await memory();
   process.send?.({
     readers,

@@ -47,14 +47,16 @@ export class FastMimeError extends Error {
 }
 
 type Piece =
-  | { kind: 'bytes'; text: string }
+  | { kind: 'bytes'; bytes: Buffer }
   | { kind: 'header'; name: string; field: HeaderField }
   | { kind: 'part'; part: 'text' | 'html' };
 type HeaderField = 'to' | 'messageId' | 'unsubscribe' | 'date';
 
 type ListHeaders = (list: object) => Array<{ key: string; value: Array<{ value: string }> }>;
 
-/** One topic set's message, cut at the reader's values. */
+type TextPiece = { kind: 'bytes'; text: string } | Exclude<Piece, { kind: 'bytes' }>;
+
+/** One topic set's message, cut at the reader's values; its unchanging bytes encoded once. */
 export interface MessageTemplate {
   readonly pieces: readonly Piece[];
   readonly parts: { text: EncodedPart; html: EncodedPart };
@@ -64,7 +66,7 @@ export interface MessageTemplate {
 
 /** A body part: its unchanging pieces quoted-printable encoded, and the slots between them. */
 interface EncodedPart {
-  statics: string[];
+  statics: Buffer[];
   slots: PartTemplate['slots'];
 }
 
@@ -80,27 +82,30 @@ function encodeQp(value: string): string {
 }
 
 function encodePart(t: PartTemplate): EncodedPart {
-  return { statics: t.statics.map(encodeQp), slots: t.slots };
+  return { statics: t.statics.map((s) => Buffer.from(encodeQp(s), 'latin1')), slots: t.slots };
 }
 
-/** Pieces of one part joined by soft line breaks (empty pieces skipped). */
-function fillPart(part: EncodedPart, values: SlotFill['html']): string {
-  const out: string[] = [];
+const SOFT_BREAK = Buffer.from('=\r\n', 'latin1');
+
+/** Pieces of one part joined by soft line breaks (empty pieces skipped), pushed onto `out`. */
+function fillPart(out: Buffer[], part: EncodedPart, values: SlotFill['html']): void {
+  let first = true;
+  const push = (b: Buffer) => {
+    if (b.length === 0) return;
+    if (!first) out.push(SOFT_BREAK);
+    out.push(b);
+    first = false;
+  };
   for (let i = 0; i < part.statics.length; i++) {
-    const s = part.statics[i] as string;
-    if (s) out.push(s);
+    push(part.statics[i] as Buffer);
     const slot = part.slots[i];
-    if (slot !== undefined) {
-      const v = encodeQp(values[slot]);
-      if (v) out.push(v);
-    }
+    if (slot !== undefined) push(Buffer.from(encodeQp(values[slot]), 'latin1'));
   }
-  return out.join('=\r\n');
 }
 
-function cutHeaders(block: string): Piece[] {
+function cutHeaders(block: string): TextPiece[] {
   const found = new Set<HeaderField>();
-  const pieces: Piece[] = [];
+  const pieces: TextPiece[] = [];
   let pending = '';
   block.split(/\r\n(?![ \t])/).forEach((line, i) => {
     const sep = i === 0 ? '' : '\r\n';
@@ -129,7 +134,7 @@ function fieldOf(lower: string, line: string): HeaderField | null {
   return null;
 }
 
-function cutBody(body: string): Piece[] {
+function cutBody(body: string): TextPiece[] {
   const at = (mark: string) => {
     const encoded = qp.encode(mark);
     const i = body.indexOf(encoded);
@@ -186,7 +191,9 @@ export async function composeTemplate(
   if (split < 0) throw new FastMimeError('the composed template has no header block');
   const envelope = info.envelope as { from: string | false };
   return {
-    pieces: [...cutHeaders(raw.slice(0, split)), ...cutBody(raw.slice(split))],
+    pieces: [...cutHeaders(raw.slice(0, split)), ...cutBody(raw.slice(split))].map((p) =>
+      p.kind === 'bytes' ? { kind: 'bytes', bytes: Buffer.from(p.text, 'utf8') } : p,
+    ),
     parts: { text: encodePart(digest.text), html: encodePart(digest.html) },
     envelopeFrom: envelope.from || '',
     listHeaders,
@@ -222,15 +229,16 @@ function headerLine(t: MessageTemplate, name: string, field: HeaderField, h: Fas
 
 /** One reader's message: the template's bytes with this reader's headers and values. */
 export function fillTemplate(t: MessageTemplate, h: FastHeaders, values: SlotFill): FilledMessage {
-  const out: string[] = [];
+  const out: Buffer[] = [];
   for (const p of t.pieces) {
-    if (p.kind === 'bytes') out.push(p.text);
-    else if (p.kind === 'header') out.push(headerLine(t, p.name, p.field, h));
-    else out.push(fillPart(t.parts[p.part], values[p.part]));
+    if (p.kind === 'bytes') out.push(p.bytes);
+    // Headers may carry raw UTF-8 (a non-ASCII URL in List-Unsubscribe, as sendMail leaves it).
+    else if (p.kind === 'header') out.push(Buffer.from(headerLine(t, p.name, p.field, h), 'utf8'));
+    else fillPart(out, t.parts[p.part], values[p.part]);
   }
   const recipients = new MimeNode().setHeader('To', h.to as never).getEnvelope().to;
   return {
-    raw: Buffer.from(out.join(''), 'utf8'),
+    raw: Buffer.concat(out),
     envelope: { from: t.envelopeFrom, to: recipients },
     messageId: h.messageId,
   };
