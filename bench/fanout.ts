@@ -31,6 +31,8 @@ export interface FanoutRow {
 
 export interface FanoutResult {
   readers: number;
+  /** SMTP connections per process, the same for every row. */
+  connections: number;
   rows: FanoutRow[];
   ratioToCeiling: number;
   ratioToNaive: number;
@@ -167,10 +169,16 @@ async function sampleMessage(
 async function poolRow(
   row: string,
   mode: 'ceiling' | 'naive',
-  o: { readers: number; sink: Awaited<ReturnType<typeof startSink>>; messageFile: string },
+  o: { readers: number; sink: Awaited<ReturnType<typeof startSink>>; messageFile: string; connections: number },
 ): Promise<FanoutRow> {
   const children = Array.from({ length: WORKERS }, () =>
-    forkTs('bench/pool-child.ts', [mode, String(Math.ceil(o.readers / WORKERS)), String(o.sink.port), o.messageFile]),
+    forkTs('bench/pool-child.ts', [
+      mode,
+      String(Math.ceil(o.readers / WORKERS)),
+      String(o.sink.port),
+      o.messageFile,
+      String(o.connections),
+    ]),
   );
   const outputs = children.map((c) => tail(c));
   try {
@@ -203,16 +211,27 @@ async function poolRow(
   }
 }
 
-export async function runFanout(o: { readers: number; dkim: boolean }): Promise<FanoutResult> {
+export async function runFanout(o: { readers: number; dkim: boolean; connections: number }): Promise<FanoutResult> {
   const redis = await startPrivateRedis(15_000, ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
   const sink = await startSink();
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-bench-'));
   try {
-    const gazette = await gazetteRow('gazette', { redisUrl: redis.url, dir, readers: o.readers, sink });
+    const pool = { SMTP_MAX_CONNECTIONS: String(o.connections) };
+    const gazette = await gazetteRow('gazette', { redisUrl: redis.url, dir, readers: o.readers, sink, extra: pool });
     const messageFile = path.join(dir, 'message.json');
     await writeFile(messageFile, gazette.sample ?? '');
-    const ceiling = await poolRow('ceiling (raw, pre-built)', 'ceiling', { readers: o.readers, sink, messageFile });
-    const naive = await poolRow('naive (sendMail each)', 'naive', { readers: o.readers, sink, messageFile });
+    const ceiling = await poolRow('ceiling (raw, pre-built)', 'ceiling', {
+      readers: o.readers,
+      sink,
+      messageFile,
+      connections: o.connections,
+    });
+    const naive = await poolRow('naive (sendMail each)', 'naive', {
+      readers: o.readers,
+      sink,
+      messageFile,
+      connections: o.connections,
+    });
     const rows = [gazette.row, ceiling, naive];
     let dkimMicrosPerMessage: number | undefined;
     if (o.dkim) {
@@ -227,13 +246,14 @@ export async function runFanout(o: { readers: number; dkim: boolean }): Promise<
         dir,
         readers: o.readers,
         sink,
-        extra: { DKIM_DOMAIN: 'news.example', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY_FILE: keyFile },
+        extra: { ...pool, DKIM_DOMAIN: 'news.example', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY_FILE: keyFile },
       });
       rows.push(dkim.row);
       dkimMicrosPerMessage = dkim.row.cpuMicrosPerMessage - gazette.row.cpuMicrosPerMessage;
     }
     return {
       readers: o.readers,
+      connections: o.connections,
       rows,
       ratioToCeiling: gazette.row.msgPerSec / ceiling.msgPerSec,
       ratioToNaive: gazette.row.msgPerSec / naive.msgPerSec,

@@ -9,7 +9,8 @@ import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { createMailer, type OutgoingMessage, POOL_DEFAULTS, toMailOptions } from '../src/delivery/mailer.js';
 
-const [mode, countArg, port, messageFile] = process.argv.slice(2);
+const [mode, countArg, port, messageFile, connectionsArg] = process.argv.slice(2);
+const maxConnections = Number(connectionsArg) || POOL_DEFAULTS.maxConnections;
 const count = Number(countArg);
 /** A Gazette worker: WORKER_CONCURRENCY (4) batches × 5 sends each. */
 const IN_FLIGHT = 20;
@@ -22,6 +23,7 @@ if (mode === 'ceiling') {
   const raw = await new MailComposer(toMailOptions(message)).compile().build();
   const transport = nodemailer.createTransport({
     ...POOL_DEFAULTS,
+    maxConnections,
     pool: true,
     host: '127.0.0.1',
     port: Number(port),
@@ -31,7 +33,7 @@ if (mode === 'ceiling') {
   sendOne = () => transport.sendMail({ raw, envelope });
   close = () => transport.close();
 } else {
-  const mailer = await createMailer({ kind: 'smtp', url }, undefined, { compose: 'sendMail' });
+  const mailer = await createMailer({ kind: 'smtp', url }, undefined, { compose: 'sendMail', maxConnections });
   sendOne = (i) =>
     mailer.send({
       ...message,

@@ -6,6 +6,7 @@
  *   npm run bench -- --readers 100000            # a bigger fan-out
  *   npm run bench -- --scale-max 1000000         # scale up to 1M readers (takes longer than 10 minutes)
  *   npm run bench -- --sections fanout,collect   # some sections only
+ *   npm run bench -- --connections 10            # SMTP connections per process (SMTP_MAX_CONNECTIONS)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { ROOT } from './support/procs.js';
 const { values } = parseArgs({
   options: {
     readers: { type: 'string', default: '20000' },
+    connections: { type: 'string', default: '5' },
     sections: { type: 'string', default: 'fanout,scale,collect,render' },
     'scale-max': { type: 'string', default: '100000' },
     dkim: { type: 'boolean', default: true },
@@ -63,10 +65,14 @@ const result: Record<string, unknown> = {
 
 if (sections.has('fanout')) {
   process.stderr.write(`fanout: ${readers} readers, 3 lists, 2 worker processes…\n`);
-  const f = await runFanout({ readers, dkim: values.dkim && !values['no-dkim'] });
+  const f = await runFanout({
+    readers,
+    dkim: values.dkim && !values['no-dkim'],
+    connections: Number(values.connections),
+  });
   result.fanout = f;
   table(
-    `fanout — ${readers.toLocaleString('en-US')} readers, trigger → last acceptance at the sink`,
+    `fanout — ${readers.toLocaleString('en-US')} readers, ${f.connections} SMTP connections per process, trigger → last acceptance at the sink`,
     f.rows.map((r) => ({
       row: r.row,
       messages: r.messages,

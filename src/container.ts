@@ -82,7 +82,9 @@ export async function createContainer(
   const ledger = new Ledger(redis, k);
   const tokens = new Tokens(config.secrets);
   const templates = await loadTemplates();
-  const mailer = overrides.mailer ?? (await createMailer(config.mail.transport, config.mail.dkim));
+  const mailer =
+    overrides.mailer ??
+    (await createMailer(config.mail.transport, config.mail.dkim, { maxConnections: config.mail.maxConnections }));
   const producer = new Producer(redis, config.redisPrefix, {
     'send-batch': { attempts: config.send.attempts, backoff: { type: 'exponential', delay: config.send.backoffMs } },
   });

@@ -157,6 +157,8 @@ export interface MailerOptions {
    * `sendMail`: nodemailer composes every message. @defaultValue 'fast'
    */
   compose?: 'fast' | 'sendMail';
+  /** SMTP connections of the pool (SMTP_MAX_CONNECTIONS). @defaultValue 5 */
+  maxConnections?: number;
 }
 
 export async function createMailer(
@@ -184,6 +186,7 @@ export async function createMailer(
   const transport = nodemailer.createTransport({
     pool: true,
     ...POOL_DEFAULTS,
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
     host: url.hostname,
     port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
     secure: url.protocol === 'smtps:',
