@@ -1,92 +1,136 @@
 /**
- * Rendering benchmark, side by side in one run: Gazette's two-stage render (MJML once per
- * topic set, a precompiled Handlebars pass per reader) against the naive baseline (MJML
- * compiled for every reader). Prints a table with per-reader cost and the ratio.
+ * `npm run bench`: every section side by side in one run, a table on stdout and
+ * bench/results/latest.json.
  *
- *   npm run bench            # 200 readers
- *   npm run bench -- 1000    # more readers
+ *   npm run bench                                # fanout at 20,000 readers, scale 10k+100k, collect, render
+ *   npm run bench -- --readers 100000            # a bigger fan-out
+ *   npm run bench -- --scale-max 1000000         # scale up to 1M readers (takes longer than 10 minutes)
+ *   npm run bench -- --sections fanout,collect   # some sections only
+ *   npm run bench -- --connections 10            # SMTP connections per process (SMTP_MAX_CONNECTIONS)
  */
-import { performance } from 'node:perf_hooks';
-import type { Edition } from '../src/editions/edition.js';
-import { listSchema, publicationSchema } from '../src/publication.js';
-import { renderTopicSet } from '../src/render/digest.js';
-import { compilePersonalizer } from '../src/render/personalize.js';
-import { loadTemplates } from '../src/render/templates.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCollect } from './collect.js';
+import { runFanout } from './fanout.js';
+import { runRender } from './render.js';
+import { runScale } from './scale.js';
+import { ROOT } from './support/procs.js';
 
-const readers = Number(process.argv[2] ?? 200);
-const topics = ['china', 'trade', 'diplomacy'];
-const publication = publicationSchema.parse({
-  name: 'Bench',
-  topics: topics.map((slug) => ({ slug, name: slug })),
-  fallbackTopic: 'china',
-  lists: [
-    {
-      id: 'bench',
-      name: 'Bench Daily',
-      postalAddress: '1 Main St',
-      schedule: { cron: '0 7 * * *', tz: 'UTC' },
-      topics,
-    },
-  ],
+const { values } = parseArgs({
+  options: {
+    readers: { type: 'string', default: '20000' },
+    connections: { type: 'string', default: '5' },
+    sections: { type: 'string', default: 'fanout,scale,collect,render' },
+    'scale-max': { type: 'string', default: '100000' },
+    dkim: { type: 'boolean', default: true },
+    'no-dkim': { type: 'boolean', default: false },
+  },
 });
-const list = listSchema.parse(publication.lists[0]);
-const edition: Edition = {
-  id: 'bench-20260101T070000Z',
-  listId: 'bench',
-  since: '2025-12-31T07:00:00.000Z',
-  cutoff: '2026-01-01T07:00:00.000Z',
-  plannedAt: '2026-01-01T07:00:01.000Z',
-  sections: topics.map((topic) => ({
-    topic,
-    name: topic,
-    briefings: Array.from({ length: 4 }, (_, i) => ({
-      id: `${topic}-${i}`,
-      url: `https://example.com/${topic}/${i}`,
-      title: `A ${topic} briefing number ${i} with a longer title`,
-      publishedAt: '2026-01-01T06:00:00.000Z',
-      modifiedAt: '2026-01-01T06:00:00.000Z',
-      lead: 'South Korea and China held talks on export controls. '.repeat(4),
-      whyItMatters: 'The talks hint at a thaw in relations between the two neighbours. '.repeat(3),
-    })),
-  })),
+const sections = new Set(values.sections.split(','));
+const readers = Number(values.readers);
+const scaleMax = Number(values['scale-max']);
+
+function table(title: string, rows: Array<Record<string, string | number>>): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0] ?? {});
+  const cells = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
+  const widths = cols.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  console.log(`\n${title}`);
+  for (const r of cells)
+    console.log(
+      r.map((v, i) => (i === 0 ? String(v).padEnd(widths[i] ?? 0) : String(v).padStart(widths[i] ?? 0))).join('  '),
+    );
+}
+
+function fmt(v: string | number | undefined): string {
+  if (typeof v !== 'number') return v ?? '';
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return v >= 100 ? v.toFixed(0) : v.toFixed(2);
+}
+
+const started = new Date();
+const result: Record<string, unknown> = {
+  startedAt: started.toISOString(),
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  },
 };
 
-const templates = await loadTemplates();
-const input = { publication, list, edition, topics, archiveUrl: 'https://news.example/archive/bench/x', templates };
-const readerValues = (i: number) => ({
-  name: `Reader ${i}`,
-  preferencesUrl: `https://news.example/preferences/tok${i}`,
-  unsubscribeUrl: `https://news.example/unsubscribe/tok${i}`,
-});
-
-async function time(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-await renderTopicSet(input); // warm-up: module loading and MJML's first-run costs out of the way
-const ours = await time(async () => {
-  const personalize = compilePersonalizer(await renderTopicSet(input));
-  for (let i = 0; i < readers; i++) personalize(readerValues(i));
-});
-const baseline = await time(async () => {
-  for (let i = 0; i < readers; i++) compilePersonalizer(await renderTopicSet(input))(readerValues(i));
-});
-
-const rows = [
-  ['render', 'readers', 'total ms', 'ms / reader', 'readers / s'],
-  [
-    'MJML per reader (baseline)',
+if (sections.has('fanout')) {
+  process.stderr.write(`fanout: ${readers} readers, 3 lists, 2 worker processes…\n`);
+  const f = await runFanout({
     readers,
-    baseline.toFixed(0),
-    (baseline / readers).toFixed(3),
-    ((readers / baseline) * 1000).toFixed(0),
-  ],
-  ['two-stage (Gazette)', readers, ours.toFixed(0), (ours / readers).toFixed(3), ((readers / ours) * 1000).toFixed(0)],
-].map((r) => r.map(String));
-const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-for (const r of rows) {
-  console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
+    dkim: values.dkim && !values['no-dkim'],
+    connections: Number(values.connections),
+  });
+  result.fanout = f;
+  table(
+    `fanout — ${readers.toLocaleString('en-US')} readers, ${f.connections} SMTP connections per process, trigger → last acceptance at the sink`,
+    f.rows.map((r) => ({
+      row: r.row,
+      messages: r.messages,
+      s: r.seconds,
+      'msg/s': r.msgPerSec,
+      'CPU µs/msg': r.cpuMicrosPerMessage,
+      'peak RSS MB/worker': r.peakRssMB,
+      'Redis B/reader': r.redisBytesPerReader ?? '',
+      'MJML compiles': r.mjmlCompiles ?? '',
+      'topic sets': r.topicSets ?? '',
+      'KB/msg': r.messageKB ?? '',
+    })),
+  );
+  console.log(`gazette/ceiling = ${f.ratioToCeiling.toFixed(2)}   gazette/naive = ${f.ratioToNaive.toFixed(2)}`);
+  if (f.dkimMicrosPerMessage !== undefined)
+    console.log(`DKIM costs ${f.dkimMicrosPerMessage.toFixed(0)} µs of worker CPU per message`);
 }
-console.log(`\nGazette is ${(baseline / ours).toFixed(1)}× faster per reader than compiling MJML for each reader.`);
+
+if (sections.has('scale')) {
+  const sizes = [10_000, 100_000, 1_000_000].filter((n) => n <= scaleMax);
+  process.stderr.write(`scale: ${sizes.join(', ')} readers, counting transport…\n`);
+  const rows = await runScale(sizes);
+  const base = rows[0]?.peakRssMB ?? 1;
+  result.scale = { rows, rssRatioLargestToSmallest: (rows.at(-1)?.peakRssMB ?? base) / base };
+  table(
+    'scale — plan, render and fill every message (counting transport, no SMTP)',
+    rows.map((r) => ({
+      readers: r.readers,
+      messages: r.sent,
+      s: r.seconds,
+      'µs/reader': r.microsPerReader,
+      'peak RSS MB': r.peakRssMB,
+      'Redis B/reader': r.redisBytesPerReader,
+      'seed s': r.seedSeconds,
+    })),
+  );
+}
+
+if (sections.has('collect')) {
+  process.stderr.write('collect: 10,000 WordPress posts…\n');
+  const c = await runCollect();
+  result.collect = c;
+  table('collect — read → sanitize → summarize → classify → store', [
+    { posts: c.posts, stored: c.stored, quarantined: c.quarantined, s: c.seconds, 'posts/s': c.postsPerSec },
+  ]);
+}
+
+if (sections.has('render')) {
+  const r = await runRender(200);
+  result.render = r;
+  table('render — per reader', [
+    { render: 'MJML per reader (baseline)', 'ms/reader': r.baselineMsPerReader },
+    { render: 'two-stage (Gazette)', 'ms/reader': r.twoStageMsPerReader },
+  ]);
+}
+
+result.seconds = (Date.now() - started.getTime()) / 1000;
+const dir = path.join(ROOT, 'bench/results');
+await mkdir(dir, { recursive: true });
+await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\nall sections in ${(result.seconds as number).toFixed(0)} s; written to bench/results/latest.json`);

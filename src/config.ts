@@ -62,6 +62,8 @@ const envSchema = z
     MAIL_UNSUBSCRIBE: z.email().optional(),
     /** Concurrent jobs per queue in one worker process. */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+    /** SMTP connections per worker process (the pool), measured with `npm run bench`. */
+    SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
     DKIM_DOMAIN: z.string().min(1).optional(),
     DKIM_SELECTOR: z.string().min(1).optional(),
     DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
@@ -207,6 +209,8 @@ export interface Config {
     from: string;
     unsubscribeAddress: string;
     dkim?: { domainName: string; keySelector: string; privateKeyFile: string };
+    /** SMTP_MAX_CONNECTIONS. */
+    maxConnections: number;
   };
   workerConcurrency: number;
   send: {
@@ -267,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
       transport,
       from: e.MAIL_FROM,
       unsubscribeAddress: e.MAIL_UNSUBSCRIBE ?? `unsubscribe@${fromDomain(e.MAIL_FROM)}`,
+      maxConnections: e.SMTP_MAX_CONNECTIONS,
       ...(e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY_FILE
         ? {
             dkim: {

@@ -10,7 +10,7 @@ import { Audience } from './delivery/audience.js';
 import { BatchSender, DEFAULT_BUDGET } from './delivery/batch.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { Ledger } from './delivery/ledger.js';
-import { createMailer } from './delivery/mailer.js';
+import { createMailer, type Mailer } from './delivery/mailer.js';
 import { archiveUrl, type Identity } from './delivery/message.js';
 import { ListRates, MailRate } from './delivery/rate.js';
 import { Renders } from './delivery/renders.js';
@@ -41,7 +41,17 @@ export interface Container {
   close(): Promise<void>;
 }
 
-export async function createContainer(config: Config, publication: Publication, log: Logger): Promise<Container> {
+/** Adapters a caller may bring instead of those built from the config (the benchmark's counting transport). */
+export interface ContainerOverrides {
+  mailer?: Mailer;
+}
+
+export async function createContainer(
+  config: Config,
+  publication: Publication,
+  log: Logger,
+  overrides: ContainerOverrides = {},
+): Promise<Container> {
   const connections: Redis[] = [];
   const connect = (role: 'worker' | 'producer') => {
     const client = createRedis(config.redisUrl, role);
@@ -66,7 +76,9 @@ export async function createContainer(config: Config, publication: Publication, 
   const ledger = new Ledger(redis, k);
   const tokens = new Tokens(config.secrets);
   const templates = await loadTemplates();
-  const mailer = await createMailer(config.mail.transport, config.mail.dkim);
+  const mailer =
+    overrides.mailer ??
+    (await createMailer(config.mail.transport, config.mail.dkim, { maxConnections: config.mail.maxConnections }));
   const producer = new Producer(redis, config.redisPrefix, {
     'send-batch': { attempts: config.send.attempts, backoff: { type: 'exponential', delay: config.send.backoffMs } },
   });

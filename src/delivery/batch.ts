@@ -4,9 +4,9 @@ import type { ReaderStore } from '../subscriptions/readers.js';
 import type { Tokens } from '../subscriptions/tokens.js';
 import type { Audience, AudienceEntry } from './audience.js';
 import type { Dispatcher } from './dispatcher.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger, Settlement } from './ledger.js';
 import { MailError, type Mailer } from './mailer.js';
-import { envelope, type Identity, readerLinks } from './message.js';
+import { type Identity, readerEnvelope, readerLinks } from './message.js';
 import type { ListRates, MailRate } from './rate.js';
 import type { Renders } from './renders.js';
 import type { SuppressionList } from './suppression.js';
@@ -55,6 +55,13 @@ export class BatchBusyError extends Error {
 
 /** Sends in flight at once within a batch (matches the SMTP pool's connections). */
 const PARALLEL = 5;
+
+/**
+ * Readers claimed, and settled, by one script call each (when no send rate applies). A worker
+ * killed mid-group leaves up to this many readers sent but not settled: their claims go stale
+ * and a retry sends them again with the same Message-ID (the ledger's at-least-once gap).
+ */
+const GROUP = 10;
 
 /** How long a batch trusts its last reading of the edition's pause/cancel control. */
 const CONTROL_TTL_MS = 1_000;
@@ -120,23 +127,9 @@ export class BatchSender {
     const onStopping = () => halt.abort();
     this.deps.stopping?.addEventListener('abort', onStopping, { once: true });
 
-    const sendOne = async (entry: AudienceEntry): Promise<void> => {
+    /** Sends to one claimed reader; returns its settlement when it is to be recorded with the group's. */
+    const sendClaimed = async (entry: AudienceEntry, token: string): Promise<Settlement | null> => {
       const { ledger } = this.deps;
-      const c = await control();
-      if (c !== 'run') {
-        report.stopped = c;
-        halt.abort();
-        return;
-      }
-      // The turn is taken before the claim, so a long wait never holds a claim.
-      if (listRate && !(await listRate.take(halt.signal))) return;
-      if (this.deps.rate && !(await this.deps.rate.take(halt.signal))) return;
-      const claim = await ledger.claim(editionId, entry.readerId);
-      if (!claim.claimed) {
-        if (claim.state === 'busy') throw new BatchBusyError(editionId, entry.readerId);
-        report.alreadyDone += 1;
-        return;
-      }
       const found = loaded.get(entry.readerId);
       const skip = !found
         ? 'reader-missing'
@@ -146,24 +139,26 @@ export class BatchSender {
             ? 'suppressed'
             : null;
       if (skip || !found) {
-        await ledger.settle(editionId, entry.readerId, 'skipped', skip ?? 'reader-missing', skip ?? 'reader-missing');
         report.skipped += 1;
-        return;
+        const why = skip ?? 'reader-missing';
+        return { readerId: entry.readerId, state: 'skipped', detail: why, reason: why };
       }
       const personalize = await this.deps.renders.personalizer(edition, list, entry.topics);
       const links = readerLinks(this.deps.identity, this.deps.tokens, list, found.reader.id);
-      const content = personalize({
+      const reader = {
         name: found.reader.name,
         preferencesUrl: links.preferencesUrl,
         unsubscribeUrl: links.unsubscribeUrl,
         followed: found.subscription.topics,
-      });
+      };
       try {
-        const receipt = await this.deps.mailer.send(
-          envelope(this.deps.identity, list, edition, found.reader, links, content),
-        );
-        await ledger.settle(editionId, entry.readerId, 'dispatched', receipt.messageId);
+        const receipt = await this.deps.mailer.sendDigest({
+          ...readerEnvelope(this.deps.identity, list, edition, found.reader, links),
+          digest: personalize,
+          reader,
+        });
         report.dispatched += 1;
+        return { readerId: entry.readerId, state: 'dispatched', detail: receipt.messageId };
       } catch (err) {
         if (!(err instanceof MailError)) throw err;
         const paused = await this.judge(err, {
@@ -182,26 +177,108 @@ export class BatchSender {
         else if (err.verdict === 'reader-rejected') report.failed += 1;
         else if (err.verdict === 'edition-blocked') {
           // The sender or the session was refused: nothing is this reader's fault.
-          await ledger.release(editionId, entry.readerId, claim.token);
+          await ledger.release(editionId, entry.readerId, token);
         } else if (err.verdict === 'transient') {
           // A 4xx for this reader (greylisting, throttling): the others still go out; this one
           // is tried again with the batch's next attempt. Out of attempts, the reader stays
           // pending (never `failed` for a temporary answer): the edition ends `incomplete` and
           // `send --resume` tries again.
-          await ledger.release(editionId, entry.readerId, claim.token);
+          await ledger.release(editionId, entry.readerId, token);
           report.deferred += 1;
           lastDeferral = err;
         } else {
           // No answer at all (connection lost, timeout): the server, not the reader. Stop the batch.
-          await ledger.release(editionId, entry.readerId, claim.token);
+          await ledger.release(editionId, entry.readerId, token);
           throw err;
         }
+        return null;
+      }
+    };
+
+    const { ledger } = this.deps;
+    const groupSize = listRate || this.deps.rate ? 1 : GROUP;
+    /** Claimed readers waiting for a lane; claimed = in flight (a shutdown still sends them). */
+    const queue: Array<{ entry: AudienceEntry; token: string }> = [];
+    const pending: Settlement[] = [];
+    let cursor = 0;
+    let refilling: Promise<void> | null = null;
+    let failure: unknown = null;
+
+    /** Claim the next group of readers in one script call. */
+    const refill = async (): Promise<void> => {
+      const c = await control();
+      if (c !== 'run') {
+        report.stopped = c;
+        halt.abort();
+        return;
+      }
+      // The turn is taken before the claim, so a long wait never holds a claim (groups are of
+      // one reader when a rate applies).
+      if (listRate && !(await listRate.take(halt.signal))) return;
+      if (this.deps.rate && !(await this.deps.rate.take(halt.signal))) return;
+      const group = entries.slice(cursor, cursor + groupSize);
+      cursor += group.length;
+      const claims = await ledger.claimMany(
+        editionId,
+        group.map((e) => e.readerId),
+      );
+      const token = claims.find((r) => r.claimed)?.token ?? '';
+      const claimed = group.filter((_, i) => claims[i]?.claimed);
+      const busy = group.find((_, i) => claims[i]?.claimed === false && claims[i]?.state === 'busy');
+      if (busy) {
+        await ledger.releaseMany(
+          editionId,
+          claimed.map((e) => e.readerId),
+          token,
+        );
+        throw new BatchBusyError(editionId, busy.readerId);
+      }
+      report.alreadyDone += group.length - claimed.length;
+      for (const entry of claimed) queue.push({ entry, token });
+    };
+
+    /** The next claimed reader; null when the batch is done or stops. */
+    const take = async (): Promise<{ entry: AudienceEntry; token: string } | null> => {
+      for (;;) {
+        if (failure !== null) return null;
+        // Paused or cancelled: claimed readers not started are released below. At shutdown they
+        // count as in flight and still go out.
+        if (halt.signal.aborted && !this.deps.stopping?.aborted) return null;
+        const next = queue.shift();
+        if (next) return next;
+        if (halt.signal.aborted || cursor >= entries.length) return null;
+        refilling ??= refill().finally(() => {
+          refilling = null;
+        });
+        await refilling;
+      }
+    };
+
+    const lane = async (): Promise<void> => {
+      for (let item = await take(); item; item = await take()) {
+        const settlement = await sendClaimed(item.entry, item.token);
+        if (settlement) pending.push(settlement);
+        // Settled a group at a time, in one script call.
+        if (pending.length >= groupSize) await ledger.settleEach(editionId, pending.splice(0));
       }
     };
 
     try {
-      await runLimited(entries, PARALLEL, sendOne, halt.signal);
+      await Promise.all(
+        Array.from({ length: Math.min(PARALLEL, entries.length) }, () =>
+          lane().catch((err: unknown) => {
+            failure ??= err;
+          }),
+        ),
+      );
+      if (failure !== null) throw failure;
     } finally {
+      await ledger.settleEach(editionId, pending.splice(0));
+      // Stopped early: the claimed readers not started go back, for the next run (or the cancel).
+      for (const t of new Set(queue.map((q) => q.token))) {
+        const ids = queue.filter((q) => q.token === t).map((q) => q.entry.readerId);
+        await ledger.releaseMany(editionId, ids, t);
+      }
       this.deps.stopping?.removeEventListener('abort', onStopping);
     }
     if (report.dispatched > 0) await this.deps.editions.transientStreak(editionId, false);
@@ -291,30 +368,4 @@ export class BatchSender {
       this.deps.log.error({ event: 'edition.paused', editionId, reason }, `edition paused: ${reason}`);
     }
   }
-}
-
-/**
- * Run `fn` over `items`, at most `limit` at a time. The first error stops new work, waits for
- * the sends already in flight (so their ledger entries settle), then rejects.
- */
-async function runLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-  stop?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const lane = async () => {
-    while (failure === null && !stop?.aborted && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure !== null) throw failure;
 }

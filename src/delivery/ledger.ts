@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Keys } from '../store/keys.js';
 import type { Redis } from '../store/redis.js';
 
@@ -21,21 +21,32 @@ export const STALE_CLAIM_MS = 120_000;
 // Times come from Redis (TIME), never from a worker's clock: a skewed worker cannot take over
 // a live claim. A claim carrying this call's own token is this call's (ioredis re-sends a
 // script that went unanswered when the connection dropped): it is claimed, not busy.
+// ARGV: token, stale ms, reader ids…; one outcome per reader, in order.
 const CLAIM = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-local outcome = 'new'
-if cur then
-  local state = string.match(cur, '^[a-z]+')
-  if state ~= 'sending' then return state end
-  local token, at = string.match(cur, '^sending (%S+) (%d+)')
-  if token == ARGV[2] then return 'new' end
-  if at and now - tonumber(at) < tonumber(ARGV[3]) then return 'busy' end
-  outcome = 'retry'
+local out = {}
+for i = 3, #ARGV do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  local outcome = 'new'
+  if cur then
+    local state = string.match(cur, '^[a-z]+')
+    if state ~= 'sending' then
+      outcome = state
+    else
+      local token, at = string.match(cur, '^sending (%S+) (%d+)')
+      if token == ARGV[1] then outcome = 'same'
+      elseif at and now - tonumber(at) < tonumber(ARGV[2]) then outcome = 'busy'
+      else outcome = 'retry' end
+    end
+  end
+  if outcome == 'new' or outcome == 'retry' then
+    redis.call('HSET', KEYS[1], ARGV[i], 'sending ' .. ARGV[1] .. ' ' .. now)
+  end
+  if outcome == 'same' then outcome = 'new' end
+  out[#out + 1] = outcome
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'sending ' .. ARGV[2] .. ' ' .. now)
-return outcome
+return out
 `;
 
 const RELEASE = `
@@ -44,14 +55,58 @@ if cur and string.match(cur, '^sending (%S+)') == ARGV[2] then redis.call('HDEL'
 return 0
 `;
 
+// ARGV: groups of 4 (reader, value, state, reason); returns how many were newly settled.
 const SETTLE = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and string.match(cur, '^[a-z]+') ~= 'sending' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-if ARGV[4] and ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], 'reason:' .. ARGV[3] .. ':' .. ARGV[4], 1) end
-return 1
+local n = 0
+for i = 1, #ARGV, 4 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if not (cur and string.match(cur, '^[a-z]+') ~= 'sending') then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+    if ARGV[i + 3] ~= '' then redis.call('HINCRBY', KEYS[2], 'reason:' .. ARGV[i + 2] .. ':' .. ARGV[i + 3], 1) end
+    n = n + 1
+  end
+end
+return n
 `;
+
+/** A Lua script run by its SHA (EVALSHA), loaded on first use: the text is not sent with every call. */
+class Script {
+  private readonly sha: string;
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+const claimScript = new Script(CLAIM);
+const releaseScript = new Script(RELEASE);
+const settleScript = new Script(SETTLE);
+
+/** One reader's final state, for {@link Ledger.settleEach}. */
+export interface Settlement {
+  readerId: string;
+  state: FinalState;
+  detail?: string;
+  reason?: string;
+}
+
+function newToken(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+function claimResult(r: string, token: string): ClaimResult {
+  if (r === 'new' || r === 'retry') return { claimed: true, token, retry: r === 'retry' };
+  return { claimed: false, state: r as FinalState | 'busy' };
+}
 
 /**
  * The per-edition, per-reader record of what was sent. Before every send the reader is claimed
@@ -62,7 +117,9 @@ return 1
  *
  * A worker killed between the server's acceptance and `settle` leaves a claim that goes stale
  * after {@link STALE_CLAIM_MS}; the retry then sends again with the same Message-ID
- * (at-least-once in that gap, never a loss).
+ * (at-least-once in that gap, never a loss). Send batches claim and settle readers in groups
+ * ({@link claimMany}, {@link settleEach}: one script call each, run by SHA), so that gap can
+ * hold a group's worth of readers.
  */
 export class Ledger {
   constructor(
@@ -73,15 +130,33 @@ export class Ledger {
   ) {}
 
   /** @param token - a claim's identity; a repeated call with the same token is the same claim. */
-  async claim(editionId: string, readerId: string, token = randomBytes(6).toString('base64url')): Promise<ClaimResult> {
-    const r = (await this.redis.eval(CLAIM, 1, this.k.ledger(editionId), readerId, token, this.staleMs)) as string;
-    if (r === 'new' || r === 'retry') return { claimed: true, token, retry: r === 'retry' };
-    return { claimed: false, state: r as FinalState | 'busy' };
+  async claim(editionId: string, readerId: string, token = newToken()): Promise<ClaimResult> {
+    const [result] = await this.claimMany(editionId, [readerId], token);
+    return result as ClaimResult;
+  }
+
+  /**
+   * {@link claim} for a group of readers in one script call (atomic: no other run sees half the
+   * group claimed), all with one token. Results in the order of `readerIds`.
+   */
+  async claimMany(editionId: string, readerIds: readonly string[], token = newToken()): Promise<ClaimResult[]> {
+    if (readerIds.length === 0) return [];
+    const r = (await claimScript.run(
+      this.redis,
+      [this.k.ledger(editionId)],
+      [token, this.staleMs, ...readerIds],
+    )) as string[];
+    return r.map((outcome) => claimResult(outcome, token));
   }
 
   /** Give a claim back (the server did not take the message): the next attempt may send. */
   async release(editionId: string, readerId: string, token: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.k.ledger(editionId), readerId, token);
+    await releaseScript.run(this.redis, [this.k.ledger(editionId)], [readerId, token]);
+  }
+
+  /** {@link release} for several readers of one claim, pipelined in one round trip. */
+  async releaseMany(editionId: string, readerIds: readonly string[], token: string): Promise<void> {
+    await Promise.all(readerIds.map((id) => this.release(editionId, id, token)));
   }
 
   /**
@@ -89,18 +164,25 @@ export class Ledger {
    * bounded label such as `5.1.1` or `no-news`) for the metrics. Returns false if already final.
    */
   async settle(editionId: string, readerId: string, state: FinalState, detail = '', reason = ''): Promise<boolean> {
-    const value = `${state} ${new Date().toISOString()} ${detail}`.trim();
-    const r = await this.redis.eval(
-      SETTLE,
-      2,
-      this.k.ledger(editionId),
-      this.k.editionStatus(editionId),
-      readerId,
-      value,
-      state,
-      reason,
+    return (await this.settleEach(editionId, [{ readerId, state, detail, reason }])) === 1;
+  }
+
+  /**
+   * {@link settle} for a group of readers, each with its own state, in one script call; returns
+   * how many were newly settled.
+   */
+  async settleEach(editionId: string, settlements: readonly Settlement[]): Promise<number> {
+    if (settlements.length === 0) return 0;
+    const at = new Date().toISOString();
+    const args = settlements.flatMap((s) => [
+      s.readerId,
+      `${s.state} ${at} ${s.detail ?? ''}`.trim(),
+      s.state,
+      s.reason ?? '',
+    ]);
+    return Number(
+      await settleScript.run(this.redis, [this.k.ledger(editionId), this.k.editionStatus(editionId)], args),
     );
-    return r === 1;
   }
 
   /** {@link settle} for many readers in one round trip; returns how many were newly settled. */
@@ -112,14 +194,13 @@ export class Ledger {
     reason = '',
   ): Promise<number> {
     if (readerIds.length === 0) return 0;
-    const value = `${state} ${new Date().toISOString()} ${detail}`.trim();
-    const pipeline = this.redis.pipeline();
-    for (const id of readerIds) {
-      pipeline.eval(SETTLE, 2, this.k.ledger(editionId), this.k.editionStatus(editionId), id, value, state, reason);
+    // Groups of a thousand: one script call must not hold Redis for long.
+    let settled = 0;
+    for (let i = 0; i < readerIds.length; i += 1000) {
+      const group = readerIds.slice(i, i + 1000).map((readerId) => ({ readerId, state, detail, reason }));
+      settled += await this.settleEach(editionId, group);
     }
-    const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
-    return results.filter(([, r]) => r === 1).length;
+    return settled;
   }
 
   /** Ledger lines of `readerIds`, in order (null: never claimed). */

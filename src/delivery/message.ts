@@ -74,12 +74,22 @@ export function envelope(
   links: ReaderLinks,
   content: { subject: string; html: string; text: string },
 ): OutgoingMessage {
+  return { ...readerEnvelope(identity, list, edition, reader, links), ...content };
+}
+
+/** {@link envelope} without the content: what a digest message carries besides its digest. */
+export function readerEnvelope(
+  identity: Identity,
+  list: List,
+  edition: Edition,
+  reader: Reader,
+  links: ReaderLinks,
+): Omit<OutgoingMessage, 'subject' | 'html' | 'text'> {
   const from: Address = list.from ? { name: list.from.name, address: list.from.address } : identity.defaultFrom;
   return {
     from,
     to: reader.name ? { name: reader.name, address: reader.email } : reader.email,
     ...(list.replyTo ? { replyTo: list.replyTo } : {}),
-    ...content,
     messageId: `<${edition.id}.${reader.id}@${senderDomain(from)}>`,
     list: { id: listIdFor(list, from), name: list.name },
     unsubscribe: { https: links.unsubscribeUrl, mailto: links.unsubscribeMailto },

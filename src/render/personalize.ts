@@ -11,7 +11,7 @@ import { wrapText } from './text.js';
  */
 
 /** What fills the placeholders: strings, as the templates receive them. */
-type SlotValues = Record<ReaderField, string>;
+export type SlotValues = Record<ReaderField, string>;
 
 /**
  * One reader, as stage 2 needs them. `name` may be empty (the templates then greet with
@@ -32,8 +32,41 @@ export interface PersonalizedDigest {
   text: string;
 }
 
+/**
+ * One part of a digest cut at its reader fields: `statics[0] slots[0] statics[1] … statics[n]`.
+ * The statics are final text; each slot takes the reader's value for that part
+ * ({@link SlotFill}).
+ */
+export interface PartTemplate {
+  statics: string[];
+  slots: ReaderField[];
+}
+
+/** A digest's parts cut at the reader fields, for a reader with a name or without one. */
+export interface DigestTemplate {
+  subject: string;
+  html: PartTemplate;
+  text: PartTemplate;
+}
+
+/** A reader's values as they go into each part: HTML-escaped for the html, as is (and wrapped) for the text. */
+export interface SlotFill {
+  html: SlotValues;
+  text: SlotValues;
+}
+
 /** Fills one reader's values into a compiled digest. */
-export type Personalizer = (reader: ReaderValues) => PersonalizedDigest;
+export interface Personalizer {
+  (reader: ReaderValues): PersonalizedDigest;
+  /**
+   * The digest cut at its reader fields, for readers with a name (`named`) or without. Null when
+   * the rendered digest itself holds the private-use characters the cut relies on (then only
+   * the whole-digest call is safe).
+   */
+  template(named: boolean): DigestTemplate | null;
+  /** A reader's values for {@link template}: `template.statics` interleaved with these equal the call's output. */
+  fill(reader: ReaderValues): SlotFill;
+}
 
 /** The stage-1 output holds an expression that is not a reader placeholder. */
 export class PersonalizeError extends Error {
@@ -109,14 +142,74 @@ export function compilePersonalizer(rendered: RenderedDigest): Personalizer {
   const { subject } = rendered;
   // Renders stored before `offered` existed hold no {{reader.following}}: nothing to name.
   const offered = rendered.offered ?? [];
-  return (reader) => {
+  const textSlots = (reader: ReaderValues): SlotValues => {
+    const following = followingLabel(offered, reader.followed ?? []);
+    const slots = { name: reader.name, preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl };
+    // The label stands on a line of its own in the text part: wrapped here, as it varies per reader.
+    return { ...slots, following: wrapText(`${following}.`) };
+  };
+  const personalize = (reader: ReaderValues): PersonalizedDigest => {
     const following = followingLabel(offered, reader.followed ?? []);
     const slots = { name: reader.name, preferencesUrl: reader.preferencesUrl, unsubscribeUrl: reader.unsubscribeUrl };
     return {
       subject,
       html: html({ reader: { ...slots, following } }),
-      // The label stands on a line of its own in the text part: wrapped here, as it varies per reader.
-      text: text({ reader: { ...slots, following: wrapText(`${following}.`) } }).replaceAll(BRACE_SENTINEL, '{'),
+      text: text({ reader: textSlots(reader) }).replaceAll(BRACE_SENTINEL, '{'),
     };
   };
+  const templates = new Map<boolean, DigestTemplate | null>();
+  const clean = !SLOT_MARK.test(rendered.html) && !SLOT_MARK.test(rendered.text);
+  return Object.assign(personalize, {
+    template(named: boolean): DigestTemplate | null {
+      if (!clean) return null;
+      let t = templates.get(named);
+      if (t === undefined) {
+        const marks = { ...MARKS, name: named ? MARKS.name : '' };
+        t = {
+          subject,
+          html: cut(html({ reader: marks })),
+          text: cut(text({ reader: marks }).replaceAll(BRACE_SENTINEL, '{')),
+        };
+        templates.set(named, t);
+      }
+      return t;
+    },
+    fill(reader: ReaderValues): SlotFill {
+      const t = textSlots(reader);
+      const following = followingLabel(offered, reader.followed ?? []);
+      return {
+        html: {
+          name: hb.escapeExpression(reader.name),
+          preferencesUrl: hb.escapeExpression(reader.preferencesUrl),
+          unsubscribeUrl: hb.escapeExpression(reader.unsubscribeUrl),
+          following: hb.escapeExpression(following),
+        },
+        text: {
+          name: t.name.replaceAll(BRACE_SENTINEL, '{'),
+          preferencesUrl: t.preferencesUrl.replaceAll(BRACE_SENTINEL, '{'),
+          unsubscribeUrl: t.unsubscribeUrl.replaceAll(BRACE_SENTINEL, '{'),
+          following: t.following.replaceAll(BRACE_SENTINEL, '{'),
+        },
+      };
+    },
+  });
+}
+
+/**
+ * Private-use characters that stand for the reader fields while a template is cut (U+E001…;
+ * U+E000 is the brace sentinel). Escaping leaves them alone, so they mark where each value goes.
+ */
+const MARKS: SlotValues = { name: '\uE001', preferencesUrl: '\uE002', unsubscribeUrl: '\uE003', following: '\uE004' };
+const MARK_FIELD = new Map(Object.entries(MARKS).map(([field, mark]) => [mark, field as ReaderField]));
+const SLOT_MARK = /[\uE001-\uE004]/;
+
+function cut(filled: string): PartTemplate {
+  const pieces = filled.split(/([\uE001-\uE004])/);
+  const statics: string[] = [];
+  const slots: ReaderField[] = [];
+  pieces.forEach((piece, i) => {
+    if (i % 2 === 0) statics.push(piece);
+    else slots.push(MARK_FIELD.get(piece) as ReaderField);
+  });
+  return { statics, slots };
 }
