@@ -136,6 +136,6 @@ describe('gazette collect on a WordPress source', () => {
     expect(second.stdout.trim()).toBe('site: 0 new, 0 updated, 0 unchanged, 0 quarantined');
     const unknown = await runCli(['collect', '--source', 'nope'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.trim()).toBe('gazette: unknown source "nope"');
+    expect(unknown.stderr.trim()).toBe('gazette: --source: unknown source "nope" (known: site)');
   });
 });
