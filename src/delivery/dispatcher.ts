@@ -171,7 +171,7 @@ export class Dispatcher {
     await this.load(editionId);
     if (!(await this.editions.pause(editionId, reason))) {
       throw new EditionStateError(
-        `edition ${editionId} is not running (${(await this.editions.status(editionId))?.state})`,
+        `edition ${editionId} is ${(await this.editions.status(editionId))?.state ?? 'unknown'}: only a running edition can be paused`,
       );
     }
     this.log.warn({ event: 'edition.paused', editionId, reason }, `edition paused: ${reason}`);
