@@ -17,7 +17,7 @@ import { createLogger } from '../../../src/logger.js';
 import { findList, loadPublication } from '../../../src/publication.js';
 import { type PrivateRedis, startPrivateRedis } from '../../../src/store/private-redis.js';
 import { importReaders } from '../../../src/subscriptions/csv.js';
-import { type RunningCli, spawnCli } from '../../support/cli.js';
+import { type CliResult, type RunningCli, spawnCli } from '../../support/cli.js';
 import { ROOT, SAMPLE_PUBLICATION, TEST_SECRET } from '../../support/gazette.js';
 import { type CountingSink, startCountingSink } from './counting-sink.js';
 
@@ -59,8 +59,8 @@ export interface Fleet {
   readonly workers: RunningCli[];
   /** Spawns the worker of `slot` and waits until its queues run. */
   startWorker(slot: number): Promise<RunningCli>;
-  /** Sends `signal` to the worker of `slot` and waits for it to exit. */
-  stopWorker(slot: number, signal: NodeJS.Signals): Promise<void>;
+  /** Sends `signal` to the worker of `slot` and waits for it to exit (null: no worker there). */
+  stopWorker(slot: number, signal: NodeJS.Signals): Promise<CliResult | null>;
   /** Plans the list's edition for {@link SLOT} and queues its dispatch; returns the edition id. */
   dispatch(listId: string): Promise<string>;
   /** Waits until the edition settles (dispatched, incomplete, paused, cancelled). */
@@ -144,9 +144,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     },
     async stopWorker(slot, signal) {
       const worker = workers[slot];
-      if (!worker) return;
+      if (!worker) return null;
       worker.child.kill(signal);
-      await worker.exited(60_000);
+      return worker.exited(60_000);
     },
     async dispatch(listId) {
       const outcome = await planAndDispatch(s, listId, SLOT);
@@ -197,6 +197,23 @@ export function longestPause(acceptedAt: readonly number[], from = 0): number {
     prev = t;
   }
   return longest / 1000;
+}
+
+/**
+ * The gap in acceptances that spans `from`…`to` (e.g. a Redis restart): from the last acceptance
+ * before `from` to the first after `to`, in seconds (to the last acceptance when none came after).
+ */
+export function gapAround(acceptedAt: readonly number[], from: number, to: number): number {
+  let before = from;
+  let after = to;
+  for (const t of acceptedAt) {
+    if (t <= from) before = t;
+    else if (t >= to) {
+      after = t;
+      break;
+    }
+  }
+  return (after - before) / 1000;
 }
 
 /** Figures of the sink against the expected readers (reader0 … reader{n-1}). */
