@@ -75,11 +75,14 @@ export function describeStatus(id: string, s: EditionStatus): string {
   const counts =
     `${s.dispatched} dispatched, ${s.skipped} skipped, ${s.bounced} bounced, ${s.failed} failed` +
     (s.cancelled ? `, ${s.cancelled} cancelled` : '');
-  const tail =
-    s.state === 'incomplete'
+  // A pause asked for while batches run: they stop between readers, then the edition is paused.
+  const pausing = s.state === 'dispatching' && s.pausedReason !== undefined;
+  const tail = pausing
+    ? `; pausing (${s.pausedReason}): the batches stop between readers, then \`gazette editions resume ${id}\` continues it`
+    : s.state === 'incomplete'
       ? `; ${s.pending} reader(s) not sent: run \`gazette editions resume ${id}\``
       : s.state === 'paused'
         ? `; paused${s.pausedReason ? ` (${s.pausedReason})` : ''}: fix the cause, then \`gazette editions resume ${id}\``
         : '';
-  return `${id}: ${s.state}, ${s.audience} readers: ${counts}${tail}`;
+  return `${id}: ${pausing ? 'pausing' : s.state}, ${s.audience} readers: ${counts}${tail}`;
 }

@@ -148,7 +148,7 @@ describe('gazette editions pause and cancel on a running edition', () => {
       const id = editionId('korea-daily', new Date('2026-11-23T22:00:00Z'));
       const paused = await cli('editions', 'pause', id);
       expect(paused.code, paused.stderr).toBe(0);
-      expect(paused.stdout).toMatch(new RegExp(`^${id}: paused, 40 readers: `));
+      expect(paused.stdout).toMatch(new RegExp(`^${id}: (pausing|paused), 40 readers: .*\\(paused by an operator\\)`));
       const sent = await send.exited(60_000);
       expect(sent.code).toBe(1);
       expect(sent.stdout).toMatch(new RegExp(`^${id}: paused`, 'm'));
