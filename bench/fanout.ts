@@ -1,7 +1,8 @@
 /**
  * fanout: one edition per list (3 lists) to N readers through 2 `gazette worker` processes and a
  * real SMTP sink in its own process, next to the ceiling (a nodemailer pool sending one pre-built
- * raw message N times) and the naive path (nodemailer composing every message), on the same sink
+ * raw message N times) and the naive path (Gazette itself with MAIL_COMPOSE=sendMail: nodemailer
+ * composing every message, as before the fast path; plus a bare sendMail loop for reference), on the same sink
  * and pool settings. Time runs from the trigger to the sink's last acceptance.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -35,7 +36,10 @@ export interface FanoutResult {
   connections: number;
   rows: FanoutRow[];
   ratioToCeiling: number;
+  /** gazette / naive, where naive is Gazette with MAIL_COMPOSE=sendMail (the path before the fast one). */
   ratioToNaive: number;
+  /** gazette / a bare nodemailer sendMail loop without Redis or ledger (for reference). */
+  ratioToBareSendMail: number;
   dkimMicrosPerMessage?: number;
 }
 
@@ -226,13 +230,23 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       messageFile,
       connections: o.connections,
     });
-    const naive = await poolRow('naive (sendMail each)', 'naive', {
+    // Naive: Gazette itself as it was before the fast path (MAIL_COMPOSE=sendMail: nodemailer
+    // composes every message), with the same Redis, ledger, workers, sink and pool.
+    const naive = await gazetteRow('naive (Gazette, sendMail each)', {
+      redisUrl: redis.url,
+      dir,
+      readers: o.readers,
+      sink,
+      extra: { ...pool, MAIL_COMPOSE: 'sendMail' },
+    });
+    // For reference: sendMail alone in a loop (no Redis, no ledger, no queue).
+    const bareSendMail = await poolRow('bare sendMail loop (no Redis)', 'naive', {
       readers: o.readers,
       sink,
       messageFile,
       connections: o.connections,
     });
-    const rows = [gazette.row, ceiling, naive];
+    const rows = [gazette.row, ceiling, naive.row, bareSendMail];
     let dkimMicrosPerMessage: number | undefined;
     if (o.dkim) {
       const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
@@ -256,7 +270,8 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       connections: o.connections,
       rows,
       ratioToCeiling: gazette.row.msgPerSec / ceiling.msgPerSec,
-      ratioToNaive: gazette.row.msgPerSec / naive.msgPerSec,
+      ratioToNaive: gazette.row.msgPerSec / naive.row.msgPerSec,
+      ratioToBareSendMail: gazette.row.msgPerSec / bareSendMail.msgPerSec,
       ...(dkimMicrosPerMessage !== undefined ? { dkimMicrosPerMessage } : {}),
     };
   } finally {

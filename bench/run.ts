@@ -86,7 +86,9 @@ if (sections.has('fanout')) {
       'KB/msg': r.messageKB ?? '',
     })),
   );
-  console.log(`gazette/ceiling = ${f.ratioToCeiling.toFixed(2)}   gazette/naive = ${f.ratioToNaive.toFixed(2)}`);
+  console.log(
+    `gazette/ceiling = ${f.ratioToCeiling.toFixed(2)}   gazette/naive = ${f.ratioToNaive.toFixed(2)}   gazette/bare sendMail loop = ${f.ratioToBareSendMail.toFixed(2)}`,
+  );
   if (f.dkimMicrosPerMessage !== undefined)
     console.log(`DKIM costs ${f.dkimMicrosPerMessage.toFixed(0)} µs of worker CPU per message`);
 }
