@@ -9,8 +9,12 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { runEdition } from '../src/cli/run-edition.js';
+import { createDkimSigner } from '../src/delivery/dkim.js';
+import { toMailOptions } from '../src/delivery/mailer.js';
 import { envelope, readerLinks } from '../src/delivery/message.js';
 import { startPrivateRedis } from '../src/store/private-redis.js';
 import { BENCH_SLOT, LISTS, readerPlan, seedBench, writeBenchPublication } from './support/fixture.js';
@@ -40,7 +44,26 @@ export interface FanoutResult {
   ratioToNaive: number;
   /** gazette / a bare nodemailer sendMail loop without Redis or ledger (for reference). */
   ratioToBareSendMail: number;
+  /** Worker CPU per message of the DKIM row minus the gazette row (noisy: two runs). */
   dkimMicrosPerMessage?: number;
+  /** The fast path's signer alone, in this process, on the sample message: µs per signature. */
+  dkimMicrosPerSignature?: number;
+}
+
+/** µs per DKIM signature of the fast path's signer (body hash + RSA), on the sample message. */
+async function signatureCost(privateKey: string, messageJson: string): Promise<number> {
+  const raw = await new MailComposer(toMailOptions(JSON.parse(messageJson))).compile().build();
+  const signer = createDkimSigner({
+    domainName: 'news.example',
+    keySelector: 'bench',
+    privateKey,
+    headerFieldNames: 'From:Subject:Date:Message-ID:To:MIME-Version:Content-Type:List-Id:List-Unsubscribe',
+  });
+  for (let i = 0; i < 20; i++) signer.sign(raw);
+  const n = 300;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) signer.sign(raw);
+  return ((performance.now() - t0) * 1000) / n;
 }
 
 const WORKERS = 2;
@@ -248,6 +271,7 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
     });
     const rows = [gazette.row, ceiling, naive.row, bareSendMail];
     let dkimMicrosPerMessage: number | undefined;
+    let dkimMicrosPerSignature: number | undefined;
     if (o.dkim) {
       const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
         type: 'pkcs8',
@@ -264,6 +288,7 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       });
       rows.push(dkim.row);
       dkimMicrosPerMessage = dkim.row.cpuMicrosPerMessage - gazette.row.cpuMicrosPerMessage;
+      dkimMicrosPerSignature = await signatureCost(String(key), gazette.sample ?? '');
     }
     return {
       readers: o.readers,
@@ -273,6 +298,7 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       ratioToNaive: gazette.row.msgPerSec / naive.row.msgPerSec,
       ratioToBareSendMail: gazette.row.msgPerSec / bareSendMail.msgPerSec,
       ...(dkimMicrosPerMessage !== undefined ? { dkimMicrosPerMessage } : {}),
+      ...(dkimMicrosPerSignature !== undefined ? { dkimMicrosPerSignature } : {}),
     };
   } finally {
     await stop(sink.child);
