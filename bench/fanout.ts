@@ -109,7 +109,7 @@ async function gazetteRow(
       process.stderr.write(`  ${row}: sending…\n`);
       const t0 = Date.now();
       const runs = await Promise.all(LISTS.map((l) => runEdition(c.services, l.id, BENCH_SLOT)));
-      const got = await waitForCount(o.sink, o.readers, 60_000);
+      const got = await waitForCount(o.sink, o.readers, Math.max(60_000, o.readers * 25));
       const cpu = workers.reduce((sum, w, i) => sum + cpuMicros(w.pid ?? 0) - (cpu0[i] ?? 0), 0);
       const rss = Math.max(...workers.map((w) => peakRss(w.pid ?? 0)));
       const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
@@ -218,7 +218,7 @@ async function poolRow(
     );
     for (const c of children) c.send({ go: true });
     for (const d of await Promise.all(done)) if (d.error) throw new Error(`${row}: ${d.error}`);
-    const got = await waitForCount(o.sink, WORKERS * Math.ceil(o.readers / WORKERS), 60_000);
+    const got = await waitForCount(o.sink, WORKERS * Math.ceil(o.readers / WORKERS), Math.max(60_000, o.readers * 25));
     const cpu = children.reduce((sum, c, i) => sum + cpuMicros(c.pid ?? 0) - (cpu0[i] ?? 0), 0);
     const rss = Math.max(...children.map((c) => peakRss(c.pid ?? 0)));
     const seconds = (got.lastAt - t0) / 1000;
