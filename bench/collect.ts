@@ -1,12 +1,15 @@
 /**
- * collect: 10,000 WordPress posts (100 files of 100) through read → sanitize → summarize →
- * classify → store, on a private Redis; posts/s.
+ * collect: 10,000 posts from a local WordPress REST API (the test suite's WordPress stand-in,
+ * node:http on 127.0.0.1) through read → sanitize → summarize → classify → store, on a private
+ * Redis; posts/s.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sourceSchema } from '../src/publication.js';
 import { startPrivateRedis } from '../src/store/private-redis.js';
+import { startWordPressServer } from '../tests/support/wordpress-server.js';
 import { benchPost, writeBenchPublication } from './support/fixture.js';
 import { benchContainer, benchEnv } from './support/gazette.js';
 
@@ -21,18 +24,19 @@ export interface CollectResult {
 export async function runCollect(posts = 10_000): Promise<CollectResult> {
   const redis = await startPrivateRedis();
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-collect-'));
+  const wp = await startWordPressServer({ posts, start: '2026-11-01T00:00:00Z' });
   try {
-    const publicationFile = await writeBenchPublication(dir);
-    const briefings = path.join(dir, 'briefings');
-    await rm(path.join(briefings, 'posts.json'));
-    for (let f = 0; f * 100 < posts; f++) {
-      const batch = Array.from({ length: Math.min(100, posts - f * 100) }, (_, i) => benchPost(f * 100 + i));
-      await writeFile(path.join(briefings, `posts-${String(f).padStart(3, '0')}.json`), JSON.stringify(batch));
+    // The bench's long WordPress bodies and titles, so each post costs what a real briefing does.
+    let i = 0;
+    for (const post of wp.posts.values()) {
+      const p = benchPost(i++) as { title: { rendered: string }; content: { rendered: string } };
+      post.title = p.title.rendered;
+      post.content = p.content.rendered;
     }
+    const publicationFile = await writeBenchPublication(dir);
     const c = await benchContainer(benchEnv({ redisUrl: redis.url, prefix: '{collect}', publicationFile }));
     try {
-      const source = c.services.publication.sources[0];
-      if (!source) throw new Error('no source');
+      const source = sourceSchema.parse({ id: 'wp', type: 'wordpress', url: wp.origin, allowPrivate: true });
       const t0 = performance.now();
       const report = await c.services.collector.collect(source);
       const seconds = (performance.now() - t0) / 1000;
@@ -47,6 +51,7 @@ export async function runCollect(posts = 10_000): Promise<CollectResult> {
       await c.close();
     }
   } finally {
+    await wp.close();
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }

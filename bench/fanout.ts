@@ -1,15 +1,20 @@
 /**
  * fanout: one edition per list (3 lists) to N readers through 2 `gazette worker` processes and a
  * real SMTP sink in its own process, next to the ceiling (a nodemailer pool sending one pre-built
- * raw message N times) and the naive path (nodemailer composing every message), on the same sink
+ * raw message N times) and the naive path (Gazette itself with MAIL_COMPOSE=sendMail: nodemailer
+ * composing every message, as before the fast path; plus a bare sendMail loop for reference), on the same sink
  * and pool settings. Time runs from the trigger to the sink's last acceptance.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { runEdition } from '../src/cli/run-edition.js';
+import { createDkimSigner } from '../src/delivery/dkim.js';
+import { toMailOptions } from '../src/delivery/mailer.js';
 import { envelope, readerLinks } from '../src/delivery/message.js';
 import { startPrivateRedis } from '../src/store/private-redis.js';
 import { BENCH_SLOT, LISTS, readerPlan, seedBench, writeBenchPublication } from './support/fixture.js';
@@ -35,8 +40,30 @@ export interface FanoutResult {
   connections: number;
   rows: FanoutRow[];
   ratioToCeiling: number;
+  /** gazette / naive, where naive is Gazette with MAIL_COMPOSE=sendMail (the path before the fast one). */
   ratioToNaive: number;
+  /** gazette / a bare nodemailer sendMail loop without Redis or ledger (for reference). */
+  ratioToBareSendMail: number;
+  /** Worker CPU per message of the DKIM row minus the gazette row (noisy: two runs). */
   dkimMicrosPerMessage?: number;
+  /** The fast path's signer alone, in this process, on the sample message: µs per signature. */
+  dkimMicrosPerSignature?: number;
+}
+
+/** µs per DKIM signature of the fast path's signer (body hash + RSA), on the sample message. */
+async function signatureCost(privateKey: string, messageJson: string): Promise<number> {
+  const raw = await new MailComposer(toMailOptions(JSON.parse(messageJson))).compile().build();
+  const signer = createDkimSigner({
+    domainName: 'news.example',
+    keySelector: 'bench',
+    privateKey,
+    headerFieldNames: 'From:Subject:Date:Message-ID:To:MIME-Version:Content-Type:List-Id:List-Unsubscribe',
+  });
+  for (let i = 0; i < 20; i++) signer.sign(raw);
+  const n = 300;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) signer.sign(raw);
+  return ((performance.now() - t0) * 1000) / n;
 }
 
 const WORKERS = 2;
@@ -82,7 +109,7 @@ async function gazetteRow(
       process.stderr.write(`  ${row}: sending…\n`);
       const t0 = Date.now();
       const runs = await Promise.all(LISTS.map((l) => runEdition(c.services, l.id, BENCH_SLOT)));
-      const got = await waitForCount(o.sink, o.readers, 60_000);
+      const got = await waitForCount(o.sink, o.readers, Math.max(60_000, o.readers * 25));
       const cpu = workers.reduce((sum, w, i) => sum + cpuMicros(w.pid ?? 0) - (cpu0[i] ?? 0), 0);
       const rss = Math.max(...workers.map((w) => peakRss(w.pid ?? 0)));
       const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
@@ -191,7 +218,7 @@ async function poolRow(
     );
     for (const c of children) c.send({ go: true });
     for (const d of await Promise.all(done)) if (d.error) throw new Error(`${row}: ${d.error}`);
-    const got = await waitForCount(o.sink, WORKERS * Math.ceil(o.readers / WORKERS), 60_000);
+    const got = await waitForCount(o.sink, WORKERS * Math.ceil(o.readers / WORKERS), Math.max(60_000, o.readers * 25));
     const cpu = children.reduce((sum, c, i) => sum + cpuMicros(c.pid ?? 0) - (cpu0[i] ?? 0), 0);
     const rss = Math.max(...children.map((c) => peakRss(c.pid ?? 0)));
     const seconds = (got.lastAt - t0) / 1000;
@@ -226,14 +253,25 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       messageFile,
       connections: o.connections,
     });
-    const naive = await poolRow('naive (sendMail each)', 'naive', {
+    // Naive: Gazette itself as it was before the fast path (MAIL_COMPOSE=sendMail: nodemailer
+    // composes every message), with the same Redis, ledger, workers, sink and pool.
+    const naive = await gazetteRow('naive (Gazette, sendMail each)', {
+      redisUrl: redis.url,
+      dir,
+      readers: o.readers,
+      sink,
+      extra: { ...pool, MAIL_COMPOSE: 'sendMail' },
+    });
+    // For reference: sendMail alone in a loop (no Redis, no ledger, no queue).
+    const bareSendMail = await poolRow('bare sendMail loop (no Redis)', 'naive', {
       readers: o.readers,
       sink,
       messageFile,
       connections: o.connections,
     });
-    const rows = [gazette.row, ceiling, naive];
+    const rows = [gazette.row, ceiling, naive.row, bareSendMail];
     let dkimMicrosPerMessage: number | undefined;
+    let dkimMicrosPerSignature: number | undefined;
     if (o.dkim) {
       const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
         type: 'pkcs8',
@@ -250,14 +288,17 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       });
       rows.push(dkim.row);
       dkimMicrosPerMessage = dkim.row.cpuMicrosPerMessage - gazette.row.cpuMicrosPerMessage;
+      dkimMicrosPerSignature = await signatureCost(String(key), gazette.sample ?? '');
     }
     return {
       readers: o.readers,
       connections: o.connections,
       rows,
       ratioToCeiling: gazette.row.msgPerSec / ceiling.msgPerSec,
-      ratioToNaive: gazette.row.msgPerSec / naive.msgPerSec,
+      ratioToNaive: gazette.row.msgPerSec / naive.row.msgPerSec,
+      ratioToBareSendMail: gazette.row.msgPerSec / bareSendMail.msgPerSec,
       ...(dkimMicrosPerMessage !== undefined ? { dkimMicrosPerMessage } : {}),
+      ...(dkimMicrosPerSignature !== undefined ? { dkimMicrosPerSignature } : {}),
     };
   } finally {
     await stop(sink.child);

@@ -64,6 +64,12 @@ const envSchema = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
     /** SMTP connections per worker process (the pool), measured with `npm run bench`. */
     SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
+    /**
+     * How SMTP digests are composed: `fast` (each topic set's message built once, filled per
+     * reader) or `sendMail` (nodemailer composes every message: the path before the fast one,
+     * kept as a fallback and as the benchmark's naive row).
+     */
+    MAIL_COMPOSE: z.enum(['fast', 'sendMail']).default('fast'),
     DKIM_DOMAIN: z.string().min(1).optional(),
     DKIM_SELECTOR: z.string().min(1).optional(),
     DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
@@ -211,6 +217,8 @@ export interface Config {
     dkim?: { domainName: string; keySelector: string; privateKeyFile: string };
     /** SMTP_MAX_CONNECTIONS. */
     maxConnections: number;
+    /** MAIL_COMPOSE. */
+    compose: 'fast' | 'sendMail';
   };
   workerConcurrency: number;
   send: {
@@ -272,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
       from: e.MAIL_FROM,
       unsubscribeAddress: e.MAIL_UNSUBSCRIBE ?? `unsubscribe@${fromDomain(e.MAIL_FROM)}`,
       maxConnections: e.SMTP_MAX_CONNECTIONS,
+      compose: e.MAIL_COMPOSE,
       ...(e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY_FILE
         ? {
             dkim: {

@@ -78,7 +78,10 @@ export async function createContainer(
   const templates = await loadTemplates();
   const mailer =
     overrides.mailer ??
-    (await createMailer(config.mail.transport, config.mail.dkim, { maxConnections: config.mail.maxConnections }));
+    (await createMailer(config.mail.transport, config.mail.dkim, {
+      maxConnections: config.mail.maxConnections,
+      compose: config.mail.compose,
+    }));
   const producer = new Producer(redis, config.redisPrefix, {
     'send-batch': { attempts: config.send.attempts, backoff: { type: 'exponential', delay: config.send.backoffMs } },
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { MailTransportSetting } from '../config.js';
 import type { Personalizer, ReaderValues } from '../render/personalize.js';
+import { createDkimSigner, type DkimSigner } from './dkim.js';
 import { composeTemplate, FastMimeError, fillTemplate, type MessageTemplate } from './fast-mime.js';
 import { enhancedCode, type SmtpStage, stageOf, type Verdict, verdict } from './verdicts.js';
 
@@ -181,6 +182,9 @@ export async function createMailer(
       }
     : {};
   if (setting.kind === 'outbox') return outboxMailer(path.resolve(setting.dir), dkimOptions);
+  // The transport itself signs nothing: sendMail messages carry nodemailer's DKIM options, the
+  // fast path signs its final bytes with its own signer (one hash, one RSA signature).
+  const signer: DkimSigner | null = dkimOptions.dkim ? createDkimSigner(dkimOptions.dkim) : null;
   const url = new URL(setting.url);
   // Timeouts in ms may be set in the URL (`?socketTimeout=20000`); defaults suit most providers.
   const ms = (name: string, fallback: number) => {
@@ -201,11 +205,10 @@ export async function createMailer(
     connectionTimeout: ms('connectionTimeout', 10_000),
     greetingTimeout: ms('greetingTimeout', 10_000),
     socketTimeout: ms('socketTimeout', 30_000),
-    ...dkimOptions,
   });
   const send = async (message: OutgoingMessage): Promise<SendReceipt> => {
     try {
-      const info = await transport.sendMail(toMailOptions(message));
+      const info = await transport.sendMail({ ...toMailOptions(message), ...dkimOptions });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     } catch (err) {
       throw classify(err);
@@ -224,7 +227,8 @@ export async function createMailer(
         message.digest.fill(message.reader),
       );
       try {
-        const info = await transport.sendMail({ raw: filled.raw, envelope: filled.envelope });
+        const raw = signer ? signer.sign(filled.raw) : filled.raw;
+        const info = await transport.sendMail({ raw, envelope: filled.envelope });
         return { messageId: filled.messageId, response: String(info.response ?? '') };
       } catch (err) {
         throw classify(err);

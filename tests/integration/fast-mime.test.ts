@@ -164,7 +164,7 @@ describe('the fast path builds what sendMail builds', () => {
     }
   }, 180_000);
 
-  it('DKIM-signs fast-path messages: one signature each, and it verifies', async () => {
+  it('DKIM-signs fast-path messages (and sendMail ones): one signature each, and it verifies', async () => {
     sink.reset();
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const keyFile = path.join(dir, 'dkim.pem');
@@ -180,7 +180,17 @@ describe('the fast path builds what sendMail builds', () => {
       return messageFor(i, d.personalizer, d.topics);
     });
     await sendAll(mailer, messages, false);
-    const received = await sink.waitFor(messages.length);
+    const received = [...(await sink.waitFor(messages.length))];
+    // The sendMail path (nodemailer's own signer, options per message) still signs too.
+    sink.reset();
+    const slowMailer = await createMailer(
+      { kind: 'smtp', url: `${sink.url}?ignoreTLS=true` },
+      { domainName: 'koreapro.example', keySelector: 'gz', privateKeyFile: keyFile },
+      { compose: 'sendMail' },
+    );
+    await sendAll(slowMailer, messages.slice(0, 4), true);
+    received.push(...(await sink.waitFor(4)));
+    expect(received).toHaveLength(messages.length + 4);
     const dns = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
     const resolver = async (name: string) => {
       if (name === 'gz._domainkey.koreapro.example') return [[`v=DKIM1; k=rsa; p=${dns}`]];

@@ -49,6 +49,12 @@ describe('configuration from the environment', () => {
     expect(short.join('\n')).not.toContain('hunter2');
   });
 
+  it('composes digests on the fast path unless MAIL_COMPOSE says sendMail, and names a bad value', () => {
+    expect(loadConfig({ GAZETTE_ENV: 'development' }).mail.compose).toBe('fast');
+    expect(loadConfig({ GAZETTE_ENV: 'development', MAIL_COMPOSE: 'sendMail' }).mail.compose).toBe('sendMail');
+    expect(problems({ GAZETTE_ENV: 'development', MAIL_COMPOSE: 'slow' })[0]).toMatch(/MAIL_COMPOSE/);
+  });
+
   it('wants all three DKIM settings or none', () => {
     expect(problems({ GAZETTE_ENV: 'development', DKIM_DOMAIN: 'example.com' })[0]).toMatch(
       /DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE/,
