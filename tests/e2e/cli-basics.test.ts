@@ -12,22 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/queue/define.js';
 import { keys } from '../../src/store/keys.js';
 import { freePort } from '../../src/store/private-redis.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, expectOneLine, runCli, STACK } from '../support/cli.js';
 import { ROOT, SAMPLE_PUBLICATION, TEST_SECRET } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
-
-const STACK = /^\s+at /m;
-
-/** A usage error or failure: exactly one line on stderr, nothing on stdout, no stack. */
-function expectOneLine(r: CliResult, code: 1 | 2, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^gazette: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(STACK);
-  expect(r.stdout).toBe('');
-}
 
 describe('gazette, the command line', () => {
   const redis = testRedis('cli-basics');

@@ -7,22 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followEdition } from '../../src/cli/run-edition.js';
 import type { Container } from '../../src/container.js';
 import { editionId } from '../../src/editions/edition.js';
-import { type CliResult, runCli, spawnCli } from '../support/cli.js';
+import { expectOneLine, runCli, STACK, spawnCli } from '../support/cli.js';
 import { gazetteEnv, seedSample, startGazette } from '../support/gazette.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
-const STACK = /^\s+at /m;
 const READERS = Array.from({ length: 40 }, (_, i) => ({ email: `r${i}@example.com`, name: `R ${i}`, topics: [] }));
-
-function expectOneLine(r: CliResult, code: 1 | 2, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^gazette: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(`${r.stdout}${r.stderr}`).not.toMatch(STACK);
-}
 
 /** Distinct recipients the sink accepted, and how many of them it got more than once. */
 function recipients(sink: SmtpSink): { distinct: number; twice: number } {
@@ -31,30 +21,33 @@ function recipients(sink: SmtpSink): { distinct: number; twice: number } {
   return { distinct: seen.size, twice: [...seen.values()].filter((n) => n > 1).length };
 }
 
-describe('gazette editions and send, as processes', () => {
-  const redis = testRedis('editions-cli');
-  let sink: SmtpSink;
-  let gazette: Container;
-  let env: Record<string, string>;
-  const cli = (...args: string[]) => runCli(args, env, { timeoutMs: 60_000 });
-
+/** A Redis prefix, an SMTP sink and a container with the sample and 40 readers, for one describe. */
+function editionsFixture(name: string, opts: { workers: boolean }) {
+  const redis = testRedis(name);
+  const t = {} as { sink: SmtpSink; gazette: Container; env: Record<string, string> };
   beforeAll(async () => {
-    sink = await startSmtpSink();
-    gazette = await startGazette(redis, sink);
-    gazette.startWorkers();
-    await seedSample(gazette, READERS);
-    env = { ...gazetteEnv(redis, sink), LOG_LEVEL: 'silent' };
+    t.sink = await startSmtpSink();
+    t.gazette = await startGazette(redis, t.sink);
+    if (opts.workers) t.gazette.startWorkers();
+    await seedSample(t.gazette, READERS);
+    t.env = { ...gazetteEnv(redis, t.sink), LOG_LEVEL: 'silent' };
   });
   afterAll(async () => {
-    await gazette?.close();
-    await sink?.close();
+    await t.gazette?.close();
+    await t.sink?.close();
     await redis.cleanup();
   });
+  return { t, cli: (...args: string[]) => runCli(args, t.env, { timeoutMs: 60_000 }) };
+}
+
+// Each test runs several `gazette` processes, a few seconds each on two shared cores.
+describe('gazette editions and send, as processes', { timeout: 120_000 }, () => {
+  const { t, cli } = editionsFixture('editions-cli', { workers: true });
 
   let edition = '';
 
   it('send: a refused sender pauses the edition; the line says why and how to resume, exit 1', async () => {
-    sink.refuseAt('mail', { code: 553, message: '5.7.1 Sender address rejected' });
+    t.sink.refuseAt('mail', { code: 553, message: '5.7.1 Sender address rejected' });
     const r = await cli('send', '--list', 'korea-daily', '--at', '2026-11-24T01:00:00Z');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toMatch(STACK);
@@ -64,20 +57,20 @@ describe('gazette editions and send, as processes', () => {
       );
     expect(match, r.stdout).not.toBeNull();
     edition = match?.[1] ?? '';
-    expect(sink.messages).toHaveLength(0);
+    expect(t.sink.messages).toHaveLength(0);
     const show = await cli('editions', 'show', edition, '--json');
     expect(show.code, show.stderr).toBe(0);
     expect(JSON.parse(show.stdout)).toMatchObject({ id: edition, state: 'paused', audience: 40, bounced: 0 });
   });
 
   it('send --resume and editions resume: once the sender is accepted, every reader gets it once', async () => {
-    sink.refuseAt('mail', null);
+    t.sink.refuseAt('mail', null);
     const r = await cli('editions', 'resume', edition);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`the workers send it now; follow it with: gazette editions show ${edition}`);
-    const status = await followEdition(gazette.services, edition, () => {}, AbortSignal.timeout(30_000));
+    const status = await followEdition(t.gazette.services, edition, () => {}, AbortSignal.timeout(30_000));
     expect(status).toMatchObject({ state: 'dispatched', dispatched: 40, pending: 0 });
-    expect(recipients(sink)).toEqual({ distinct: 40, twice: 0 });
+    expect(recipients(t.sink)).toEqual({ distinct: 40, twice: 0 });
     const show = await cli('editions', 'show', edition);
     expect(show.stdout.trim()).toBe(
       `${edition}: dispatched, 40 readers: 40 dispatched, 0 skipped, 0 bounced, 0 failed`,
@@ -99,11 +92,11 @@ describe('gazette editions and send, as processes', () => {
       /--resume: list "korea-daily" has no paused or incomplete edition/,
     );
     expectOneLine(await cli('editions', 'cancel', 'nope'), 2, /unknown edition "nope" \(see gazette status\)/);
-    expect(recipients(sink)).toEqual({ distinct: 40, twice: 0 });
+    expect(recipients(t.sink)).toEqual({ distinct: 40, twice: 0 });
   });
 
   it('start serves the HTTP app and the workers, and stops cleanly on SIGTERM', async () => {
-    const start = spawnCli(['start'], { ...env, LOG_LEVEL: 'info' });
+    const start = spawnCli(['start'], { ...t.env, LOG_LEVEL: 'info' });
     try {
       const listening = await start.waitForLog((l) => l.event === 'http.listening', 60_000);
       await start.waitForLog((l) => l.event === 'workers.started', 60_000);
@@ -121,30 +114,14 @@ describe('gazette editions and send, as processes', () => {
   });
 });
 
-describe('gazette editions pause and cancel on a running edition', () => {
-  const redis = testRedis('editions-cli-pause');
-  let sink: SmtpSink;
-  let gazette: Container;
-  let env: Record<string, string>;
-  const cli = (...args: string[]) => runCli(args, env, { timeoutMs: 60_000 });
-
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    gazette = await startGazette(redis, sink);
-    await seedSample(gazette, READERS);
-    env = { ...gazetteEnv(redis, sink), LOG_LEVEL: 'silent' };
-  });
-  afterAll(async () => {
-    await gazette?.close();
-    await sink?.close();
-    await redis.cleanup();
-  });
+describe('gazette editions pause and cancel on a running edition', { timeout: 120_000 }, () => {
+  const { t, cli } = editionsFixture('editions-cli-pause', { workers: false });
 
   it('editions pause stops a running edition between readers; cancel settles the rest as cancelled', async () => {
-    sink.delay(2500);
-    const send = spawnCli(['send', '--list', 'korea-daily', '--at', '2026-11-24T01:00:00Z'], env);
+    t.sink.delay(2500);
+    const send = spawnCli(['send', '--list', 'korea-daily', '--at', '2026-11-24T01:00:00Z'], t.env);
     try {
-      await sink.waitFor(1, { timeoutMs: 30_000 });
+      await t.sink.waitFor(1, { timeoutMs: 30_000 });
       const id = editionId('korea-daily', new Date('2026-11-23T22:00:00Z'));
       const paused = await cli('editions', 'pause', id);
       expect(paused.code, paused.stderr).toBe(0);
@@ -154,17 +131,17 @@ describe('gazette editions pause and cancel on a running edition', () => {
       expect(sent.stdout).toMatch(new RegExp(`^${id}: paused`, 'm'));
       const cancelled = await cli('editions', 'cancel', id);
       expect(cancelled.code, cancelled.stderr).toBe(0);
-      const status = await followEdition(gazette.services, id, () => {}, AbortSignal.timeout(30_000));
+      const status = await followEdition(t.gazette.services, id, () => {}, AbortSignal.timeout(30_000));
       expect(status.state).toBe('cancelled');
       // Every reader is in a final state: sent before the pause took hold, or cancelled.
-      const { distinct, twice } = recipients(sink);
+      const { distinct, twice } = recipients(t.sink);
       expect(twice).toBe(0);
       expect(status.dispatched).toBe(distinct);
       expect(status.cancelled).toBe(40 - distinct);
       expect(status.cancelled).toBeGreaterThan(0);
       expect(status.pending).toBe(0);
     } finally {
-      sink.delay(0);
+      t.sink.delay(0);
       await send.stop();
     }
   });

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { expect } from 'vitest';
 import { ROOT } from './gazette.js';
 
 export const CLI = 'src/cli/main.ts';
@@ -163,4 +164,18 @@ export function runCli(
   opts: CliOptions = {},
 ): Promise<CliResult> {
   return spawnCli(args, env, opts).exited(opts.timeoutMs ?? 30_000);
+}
+
+/** A line of a stack trace: never in what a command prints, unless `--debug`. */
+export const STACK = /^\s+at /m;
+
+/** A usage error or failure: exactly one line on stderr, nothing on stdout, no stack. */
+export function expectOneLine(r: CliResult, code: 1 | 2, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^gazette: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(STACK);
+  expect(r.stdout).toBe('');
 }
