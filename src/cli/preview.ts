@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addressSlug, archiveUrl, readerLinks } from '../delivery/message.js';
 import { readerTopics } from '../editions/plan.js';
+import { makeDirs } from '../make-dirs.js';
 import { findList } from '../publication.js';
 import { renderTopicSet } from '../render/digest.js';
 import { compilePersonalizer } from '../render/personalize.js';
@@ -44,7 +45,7 @@ export async function writePreview(
   const preview = await renderPreview(s, req);
   if (!preview) return null;
   const file = path.resolve(req.out ?? defaultPreviewFile(s, preview.editionId, req.reader));
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeDirs(path.dirname(file));
   await writeFile(file, preview.html);
   await writeFile(`${file.replace(/\.html?$/i, '')}.txt`, preview.text);
   return { file, subject: preview.subject };

@@ -261,6 +261,19 @@ describe('gazette, the command line', () => {
         2,
         /unknown edition "nope"/,
       );
+      // A place that cannot hold a file is refused at once, not waited on.
+      const r2 = await gazette(
+        'preview',
+        '--list',
+        'korea-daily',
+        '--edition',
+        edition,
+        '--out',
+        '/proc/gazette/x.html',
+      );
+      expect(r2.code, r2.stderr).not.toBe(0);
+      expect(r2.stderr).toMatch(/^gazette: .*\/proc\/gazette/m);
+      expect(r2.stderr).not.toMatch(STACK);
     });
   });
 
