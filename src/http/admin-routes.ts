@@ -22,6 +22,23 @@ function email(raw: string, field = 'email'): string {
   }
 }
 
+/** Body of `POST /api/readers`. */
+export const newReaderBody = z.object({
+  email: z.string().max(254),
+  name: z.string().max(100).optional(),
+  list: z.string().max(63),
+  topics: z.array(z.string().max(63)).max(100).optional(),
+  status: z.enum(['pending', 'confirmed']).default('confirmed'),
+  note: z.string().max(300).optional(),
+});
+
+/** Body of `PATCH /api/readers/:id`. */
+export const readerPatchBody = z.object({
+  list: z.string().max(63),
+  topics: z.array(z.string().max(63)).max(100).optional(),
+  status: status.optional(),
+});
+
 /** The admin API, mounted under `/api` behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export function registerAdminRoutes(api: ZodApp, s: Services): void {
   api.addHook('onRequest', adminAuth(s.config.adminToken));
@@ -67,14 +84,7 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
     '/readers',
     {
       schema: {
-        body: z.object({
-          email: z.string().max(254),
-          name: z.string().max(100).optional(),
-          list: z.string().max(63),
-          topics: z.array(z.string().max(63)).max(100).optional(),
-          status: z.enum(['pending', 'confirmed']).default('confirmed'),
-          note: z.string().max(300).optional(),
-        }),
+        body: newReaderBody,
       },
     },
     async (req, reply) => {
@@ -109,11 +119,7 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
     {
       schema: {
         params: readerId,
-        body: z.object({
-          list: z.string().max(63),
-          topics: z.array(z.string().max(63)).optional(),
-          status: status.optional(),
-        }),
+        body: readerPatchBody,
       },
     },
     async (req) => {
@@ -185,11 +191,18 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
       if (!String(req.headers['content-type'] ?? '').startsWith('text/csv')) {
         throw new FieldError('content-type', 'send the CSV as text/csv');
       }
-      return importReaders(req.body as Readable, s.readers, s.suppression, {
-        list: list(req.params.list),
-        confirmed: req.query.confirmed === 'true',
-        ...(req.query.note ? { note: req.query.note } : {}),
-      });
+      const l = list(req.params.list);
+      try {
+        return await importReaders(req.body as Readable, s.readers, s.suppression, {
+          list: l,
+          confirmed: req.query.confirmed === 'true',
+          ...(req.query.note ? { note: req.query.note } : {}),
+        });
+      } catch (err) {
+        // A file the parser refuses (no email column, an unclosed quote) is the client's error, not a 500.
+        if (err instanceof InvalidReaderError) throw new FieldError('csv', err.message);
+        throw err;
+      }
     },
   );
 
