@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { findList, type List } from '../publication.js';
 import type { Services } from '../services.js';
@@ -7,6 +7,7 @@ import { FieldError, NotFoundError } from '../subscriptions/errors.js';
 import { countByStatus, pageReaders, readerDetail, removeReader } from '../subscriptions/manage.js';
 import { InvalidReaderError, normalizeEmail } from '../subscriptions/readers.js';
 import { adminAuth } from './admin-auth.js';
+import { tooLarge } from './errors.js';
 import type { ZodApp } from './types.js';
 
 const status = z.enum(['pending', 'confirmed', 'unsubscribed', 'bounced']);
@@ -20,6 +21,25 @@ function email(raw: string, field = 'email'): string {
     if (err instanceof InvalidReaderError) throw new FieldError(field, 'is not a valid email address');
     throw err;
   }
+}
+
+/** Largest CSV import, in bytes (about 200,000 readers). */
+export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** The stream, failing with a 413 once more than `limit` bytes came (a chunked body declares no length). */
+function capped(payload: Readable, limit: number): Readable {
+  let seen = 0;
+  const out = new PassThrough();
+  payload.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) {
+      payload.destroy();
+      out.destroy(tooLarge());
+    }
+  });
+  payload.on('error', (err) => out.destroy(err));
+  payload.pipe(out);
+  return out;
 }
 
 /** Body of `POST /api/readers`. */
@@ -42,7 +62,9 @@ export const readerPatchBody = z.object({
 /** The admin API, mounted under `/api` behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export function registerAdminRoutes(api: ZodApp, s: Services): void {
   api.addHook('onRequest', adminAuth(s.config.adminToken));
-  api.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
+  api.addContentTypeParser('text/csv', (req, payload, done) =>
+    done(null, capped(payload, req.routeOptions.bodyLimit ?? IMPORT_BODY_LIMIT)),
+  );
 
   const list = (id: string): List => {
     const found = findList(s.publication, id);
@@ -179,6 +201,7 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
   api.post(
     '/lists/:list/import',
     {
+      bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         params: listParam,
         querystring: z.object({
