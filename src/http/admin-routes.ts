@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { findList, type List } from '../publication.js';
 import type { Services } from '../services.js';
@@ -7,6 +7,7 @@ import { FieldError, NotFoundError } from '../subscriptions/errors.js';
 import { countByStatus, pageReaders, readerDetail, removeReader } from '../subscriptions/manage.js';
 import { InvalidReaderError, normalizeEmail } from '../subscriptions/readers.js';
 import { adminAuth } from './admin-auth.js';
+import { tooLarge } from './errors.js';
 import type { ZodApp } from './types.js';
 
 const status = z.enum(['pending', 'confirmed', 'unsubscribed', 'bounced']);
@@ -22,10 +23,48 @@ function email(raw: string, field = 'email'): string {
   }
 }
 
+/** Largest CSV import, in bytes (about 200,000 readers). */
+export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** The stream, failing with a 413 once more than `limit` bytes came (a chunked body declares no length). */
+function capped(payload: Readable, limit: number): Readable {
+  let seen = 0;
+  const out = new PassThrough();
+  payload.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) {
+      payload.destroy();
+      out.destroy(tooLarge());
+    }
+  });
+  payload.on('error', (err) => out.destroy(err));
+  payload.pipe(out);
+  return out;
+}
+
+/** Body of `POST /api/readers`. */
+export const newReaderBody = z.object({
+  email: z.string().max(254),
+  name: z.string().max(100).optional(),
+  list: z.string().max(63),
+  topics: z.array(z.string().max(63)).max(100).optional(),
+  status: z.enum(['pending', 'confirmed']).default('confirmed'),
+  note: z.string().max(300).optional(),
+});
+
+/** Body of `PATCH /api/readers/:id`. */
+export const readerPatchBody = z.object({
+  list: z.string().max(63),
+  topics: z.array(z.string().max(63)).max(100).optional(),
+  status: status.optional(),
+});
+
 /** The admin API, mounted under `/api` behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export function registerAdminRoutes(api: ZodApp, s: Services): void {
   api.addHook('onRequest', adminAuth(s.config.adminToken));
-  api.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
+  api.addContentTypeParser('text/csv', (req, payload, done) =>
+    done(null, capped(payload, req.routeOptions.bodyLimit ?? IMPORT_BODY_LIMIT)),
+  );
 
   const list = (id: string): List => {
     const found = findList(s.publication, id);
@@ -67,14 +106,7 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
     '/readers',
     {
       schema: {
-        body: z.object({
-          email: z.string().max(254),
-          name: z.string().max(100).optional(),
-          list: z.string().max(63),
-          topics: z.array(z.string().max(63)).max(100).optional(),
-          status: z.enum(['pending', 'confirmed']).default('confirmed'),
-          note: z.string().max(300).optional(),
-        }),
+        body: newReaderBody,
       },
     },
     async (req, reply) => {
@@ -109,11 +141,7 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
     {
       schema: {
         params: readerId,
-        body: z.object({
-          list: z.string().max(63),
-          topics: z.array(z.string().max(63)).optional(),
-          status: status.optional(),
-        }),
+        body: readerPatchBody,
       },
     },
     async (req) => {
@@ -173,6 +201,7 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
   api.post(
     '/lists/:list/import',
     {
+      bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         params: listParam,
         querystring: z.object({
@@ -185,11 +214,18 @@ export function registerAdminRoutes(api: ZodApp, s: Services): void {
       if (!String(req.headers['content-type'] ?? '').startsWith('text/csv')) {
         throw new FieldError('content-type', 'send the CSV as text/csv');
       }
-      return importReaders(req.body as Readable, s.readers, s.suppression, {
-        list: list(req.params.list),
-        confirmed: req.query.confirmed === 'true',
-        ...(req.query.note ? { note: req.query.note } : {}),
-      });
+      const l = list(req.params.list);
+      try {
+        return await importReaders(req.body as Readable, s.readers, s.suppression, {
+          list: l,
+          confirmed: req.query.confirmed === 'true',
+          ...(req.query.note ? { note: req.query.note } : {}),
+        });
+      } catch (err) {
+        // A file the parser refuses (no email column, an unclosed quote) is the client's error, not a 500.
+        if (err instanceof InvalidReaderError) throw new FieldError('csv', err.message);
+        throw err;
+      }
     },
   );
 

@@ -11,7 +11,7 @@ import type { Services } from '../services.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerArchiveRoutes } from './archive-routes.js';
 import { registerEditionRoutes } from './edition-routes.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling, tooLarge } from './errors.js';
 import { type OpsOptions, registerOpsRoutes } from './ops-routes.js';
 import { loadPages } from './pages.js';
 import { registerReaderRoutes } from './reader-routes.js';
@@ -55,6 +55,11 @@ export async function buildApp(s: Services, log: Logger, opts: AppOptions = {}):
 
   const pages = await loadPages(s.templates.dir);
   installErrorHandling(app, pages);
+  // Refuse a declared oversized body before anything reads it: fastify checks `bodyLimit` only
+  // for the bodies it buffers itself, not for multipart or the streamed CSV import.
+  app.addHook('onRequest', async (req) => {
+    if (Number(req.headers['content-length']) > (req.routeOptions.bodyLimit ?? BODY_LIMIT)) throw tooLarge();
+  });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');

@@ -45,6 +45,11 @@ function fieldOf(err: FastifyError): string | undefined {
   return where || (Array.isArray(missing) ? missing.join('.') : undefined) || err.validationContext;
 }
 
+/** A 413 like fastify's own, for bodies that its `bodyLimit` check does not see (multipart, streams). */
+export function tooLarge(): Error {
+  return Object.assign(new Error('request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+}
+
 /** Classify any error into what may be shown; 5xx never carry detail. */
 export function toProblem(err: unknown): Problem {
   if (err instanceof TokenError) return INVALID_LINK;

@@ -6,7 +6,7 @@ import { wantsJson } from './errors.js';
 import type { Pages } from './pages.js';
 import { consentOf, listView, manyStrings, tokenParams, type ZodApp } from './types.js';
 
-const subscribeBody = z.object({
+export const subscribeBody = z.object({
   email: z.string().trim().min(1, 'is required').max(254),
   name: z.string().max(100).optional(),
   list: z.string().min(1).max(63),
@@ -19,7 +19,7 @@ const subscribeBody = z.object({
  * `subscribed.<list>=yes` per list. A form without `lists` (rendered before the page showed
  * several lists) is `topics` and `subscribed` for the link's own list.
  */
-const preferencesBody = z.record(
+export const preferencesBody = z.record(
   z.string().max(100),
   z.union([z.string().max(200), z.array(z.string().max(200)).max(100)]),
 );

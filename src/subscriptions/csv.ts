@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { SuppressionList } from '../delivery/suppression.js';
 import type { List } from '../publication.js';
@@ -78,10 +78,12 @@ export async function importReaders(
     opts.onProgress?.(report);
   };
   let checkedHeader = false;
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
+  for await (const { record, info } of unbroken(
+    parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>,
+  )) {
     if (!checkedHeader) {
       checkedHeader = true;
       if (!('email' in record)) throw new InvalidReaderError('the header row has no "email" column');
@@ -98,6 +100,17 @@ export async function importReaders(
   }
   await flush();
   return report;
+}
+
+/** The parser's records; a CSV syntax error (an unclosed quote…) becomes an InvalidReaderError naming the line. */
+async function* unbroken<T>(records: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* records;
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    const line = (err as CsvError & { lines?: number }).lines;
+    throw new InvalidReaderError(`csv: ${err.message.replace(/\s+at line \d+$/, '')}${line ? ` (line ${line})` : ''}`);
+  }
 }
 
 async function importRow(

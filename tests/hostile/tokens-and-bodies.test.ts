@@ -3,8 +3,9 @@
  * (never a 5xx, never accepted), and oversized bodies get 413 before they are read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Tokens } from '../../src/subscriptions/tokens.js';
 import { seedSample } from '../support/gazette.js';
-import { ADMIN, startApp, type TestApp } from '../support/http.js';
+import { ADMIN, cookiesOf, csrfIn, startApp, type TestApp } from '../support/http.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
@@ -89,37 +90,94 @@ describe('10,000 mutated signed links', () => {
     const s = t.gazette.services;
     const reader = ids.get('linus@example.com') ?? '';
     const rnd = random(20261206);
+    const other = new Tokens('another-key-that-gazette-never-had-0123456789');
+    const purposes = ['unsubscribe', 'preferences', 'confirm'] as const;
+    /** Valid-looking tokens that must still fail: expired, another key, another purpose, swapped, re-encoded, unicode, extended. */
+    const special = (valid: string, purpose: (typeof purposes)[number], k: number, r: () => number): string => {
+      const [payload = '', signature = ''] = valid.split('.');
+      switch (k % 7) {
+        case 0:
+          return s.tokens.issue(reader, 'korea-daily', purpose, -1 - Math.floor(r() * 1e6));
+        case 1:
+          return other.issue(reader, 'korea-daily', purpose, 3600);
+        case 2:
+          return s.tokens.issue(reader, 'korea-daily', purposes.find((p) => p !== purpose) ?? 'confirm', 3600);
+        case 3:
+          return `${signature}.${payload}`;
+        case 4: {
+          // base64 (not base64url) alphabet and padding
+          const std = `${Buffer.from(payload, 'base64url').toString('base64')}.${Buffer.from(signature, 'base64url').toString('base64')}`;
+          return std === valid ? `${valid}=` : std;
+        }
+        case 5: {
+          const p = Math.floor(r() * valid.length);
+          const u = ['\u0430', '\uff21', '\u00e9', '\u0000', '\u200b', '\ud83d\ude00'][Math.floor(r() * 6)] as string;
+          return valid.slice(0, p) + u + valid.slice(p + 1);
+        }
+        default:
+          return `${valid}${ALPHABET.slice(0, 1 + Math.floor(r() * 20))}`;
+      }
+    };
     const routes = [
+      { purpose: 'preferences', method: 'POST', path: '/preferences/' },
       { purpose: 'unsubscribe', method: 'GET', path: '/unsubscribe/' },
       { purpose: 'unsubscribe', method: 'POST', path: '/unsubscribe/' },
       { purpose: 'confirm', method: 'GET', path: '/confirm/' },
       { purpose: 'preferences', method: 'GET', path: '/preferences/' },
     ] as const;
-    const codes = new Map<number, number>();
-    const bodies = new Map<string, number>();
+    // A real CSRF cookie and field, so the preferences POST reaches the token check.
+    const page = await t.app.inject({
+      method: 'GET',
+      url: `/preferences/${s.tokens.issue(reader, 'korea-daily', 'preferences', 3600)}`,
+    });
+    const cookie = cookiesOf(page.headers['set-cookie']);
+    const form = `_csrf=${encodeURIComponent(csrfIn(page.body))}&subscribed=yes`;
+    const codes = new Map<string, number>();
+    const bodies = new Map<string, Set<string>>();
     let accepted = 0;
     const N = 10_000;
     for (let i = 0; i < N; i++) {
       const route = routes[i % routes.length] as (typeof routes)[number];
       const valid = s.tokens.issue(reader, 'korea-daily', route.purpose, 3600);
-      let token = mutate(valid, Math.floor(i / routes.length), rnd);
+      const k = Math.floor(i / routes.length);
+      let token = k % 3 === 2 ? special(valid, route.purpose, k, rnd) : mutate(valid, k, rnd);
       if (token === valid) token = `${valid}x`;
       const res = await t.app.inject({
         method: route.method,
         url: `${route.path}${encodeURIComponent(token)}`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        ...(route.method === 'POST' ? { payload: 'List-Unsubscribe=One-Click' } : {}),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        ...(route.method === 'POST'
+          ? { payload: route.path === '/preferences/' ? form : 'List-Unsubscribe=One-Click' }
+          : {}),
       });
-      codes.set(res.statusCode, (codes.get(res.statusCode) ?? 0) + 1);
+      const name = `${route.method} ${route.path}`;
+      const code = `${name} ${res.statusCode}`;
+      codes.set(code, (codes.get(code) ?? 0) + 1);
       if (res.statusCode < 400) accepted += 1;
-      bodies.set(res.body, (bodies.get(res.body) ?? 0) + 1);
+      bodies.set(name, (bodies.get(name) ?? new Set()).add(res.body));
     }
     console.log(
-      `tokens: ${N} mutations, answers ${JSON.stringify([...codes])}, ${bodies.size} distinct bodies, ${accepted} accepted`,
+      `tokens: ${N} mutations, answers ${JSON.stringify([...codes])}, distinct bodies per route ${JSON.stringify([...bodies].map(([r, b]) => [r, b.size]))}, ${accepted} accepted`,
     );
     expect(accepted).toBe(0);
-    expect([...codes.keys()]).toEqual([400]);
-    expect(bodies.size).toBe(1);
+    // One status per route, a 4xx, and one body per route.
+    for (const r of routes) {
+      const answers = [...codes.keys()].filter((c) => c.startsWith(`${r.method} ${r.path} `));
+      expect(answers).toHaveLength(1);
+      expect(Number(answers[0]?.split(' ')[2])).toBeGreaterThanOrEqual(400);
+      expect(Number(answers[0]?.split(' ')[2])).toBeLessThan(500);
+      expect(bodies.get(`${r.method} ${r.path}`)?.size).toBe(1);
+    }
+    // An empty token: a 4xx (404, or 400 for an empty parameter), never a 5xx.
+    for (const r of routes) {
+      const res = await t.app.inject({
+        method: r.method,
+        url: r.path,
+        payload: r.method === 'POST' ? 'x=1' : undefined,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect([400, 404], `${r.method} ${r.path} (empty)`).toContain(res.statusCode);
+    }
     expect((await s.readers.subscription('korea-daily', reader))?.status).toBe('confirmed');
   }, 240_000);
 });
