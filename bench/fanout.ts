@@ -5,7 +5,7 @@
  * composing every message, as before the fast path; plus a bare sendMail loop for reference), on the same sink
  * and pool settings. Time runs from the trigger to the sink's last acceptance.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { runEdition } from '../src/cli/run-edition.js';
+import type { DkimAlgorithm } from '../src/config.js';
 import { createDkimSigner } from '../src/delivery/dkim.js';
 import { toMailOptions } from '../src/delivery/mailer.js';
 import { envelope, readerLinks } from '../src/delivery/message.js';
@@ -46,18 +47,34 @@ export interface FanoutResult {
   ratioToBareSendMail: number;
   /** Worker CPU per message of the DKIM row minus the gazette row (noisy: two runs). */
   dkimMicrosPerMessage?: number;
-  /** The fast path's signer alone, in this process, on the sample message: µs per signature. */
+  /** DKIM_ALGORITHM of the DKIM row. */
+  dkimAlgorithm?: string;
+  /** The fast path's signer alone, in this process, on the sample message: µs per message, for the row's DKIM_ALGORITHM. */
   dkimMicrosPerSignature?: number;
+  /** The same for each setting: rsa-sha256, ed25519-sha256, and both (dual). */
+  dkimMicrosBySetting?: Record<string, number>;
 }
 
-/** µs per DKIM signature of the fast path's signer (body hash + RSA), on the sample message. */
-async function signatureCost(privateKey: string, messageJson: string): Promise<number> {
+/** DKIM keys for the bench: RSA-2048 and Ed25519, PEM. */
+function benchKeys(): Record<DkimAlgorithm, string> {
+  const pem = (k: KeyObject) => String(k.export({ type: 'pkcs8', format: 'pem' }));
+  return {
+    'rsa-sha256': pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+    'ed25519-sha256': pem(generateKeyPairSync('ed25519').privateKey),
+  };
+}
+
+/** µs per message of the fast path's signer (one body hash + a signature per key), on the sample message. */
+async function signatureCost(keys: Record<DkimAlgorithm, string>, algorithms: DkimAlgorithm[], messageJson: string) {
   const raw = await new MailComposer(toMailOptions(JSON.parse(messageJson))).compile().build();
   const signer = createDkimSigner({
     domainName: 'news.example',
-    keySelector: 'bench',
-    privateKey,
     headerFieldNames: 'From:Subject:Date:Message-ID:To:MIME-Version:Content-Type:List-Id:List-Unsubscribe',
+    keys: algorithms.map((algorithm) => ({
+      algorithm,
+      keySelector: `bench-${algorithm}`,
+      privateKey: keys[algorithm],
+    })),
   });
   for (let i = 0; i < 20; i++) signer.sign(raw);
   const n = 300;
@@ -238,7 +255,12 @@ async function poolRow(
   }
 }
 
-export async function runFanout(o: { readers: number; dkim: boolean; connections: number }): Promise<FanoutResult> {
+export async function runFanout(o: {
+  readers: number;
+  /** DKIM_ALGORITHM of the DKIM row (comma-separated); empty: no DKIM row. */
+  dkim: DkimAlgorithm[];
+  connections: number;
+}): Promise<FanoutResult> {
   const redis = await startPrivateRedis(15_000, ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
   const sink = await startSink();
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-bench-'));
@@ -272,23 +294,41 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
     const rows = [gazette.row, ceiling, naive.row, bareSendMail];
     let dkimMicrosPerMessage: number | undefined;
     let dkimMicrosPerSignature: number | undefined;
-    if (o.dkim) {
-      const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
-        type: 'pkcs8',
-        format: 'pem',
-      });
-      const keyFile = path.join(dir, 'dkim.pem');
-      await writeFile(keyFile, key);
-      const dkim = await gazetteRow('gazette + DKIM (rsa-sha256)', {
+    let dkimMicrosBySetting: Record<string, number> | undefined;
+    if (o.dkim.length > 0) {
+      const keys = benchKeys();
+      const files = await Promise.all(
+        o.dkim.map(async (algorithm) => {
+          const file = path.join(dir, `dkim-${algorithm}.pem`);
+          await writeFile(file, keys[algorithm]);
+          return file;
+        }),
+      );
+      const setting = o.dkim.join(',');
+      const dkim = await gazetteRow(`gazette + DKIM (${setting})`, {
         redisUrl: redis.url,
         dir,
         readers: o.readers,
         sink,
-        extra: { ...pool, DKIM_DOMAIN: 'news.example', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY_FILE: keyFile },
+        extra: {
+          ...pool,
+          DKIM_DOMAIN: 'news.example',
+          DKIM_ALGORITHM: setting,
+          DKIM_SELECTOR: o.dkim.map((a) => `bench-${a}`).join(','),
+          DKIM_PRIVATE_KEY_FILE: files.join(','),
+        },
       });
       rows.push(dkim.row);
       dkimMicrosPerMessage = dkim.row.cpuMicrosPerMessage - gazette.row.cpuMicrosPerMessage;
-      dkimMicrosPerSignature = await signatureCost(String(key), gazette.sample ?? '');
+      const sample = gazette.sample ?? '';
+      dkimMicrosBySetting = {};
+      for (const algorithms of [
+        ['rsa-sha256'],
+        ['ed25519-sha256'],
+        ['rsa-sha256', 'ed25519-sha256'],
+      ] as DkimAlgorithm[][])
+        dkimMicrosBySetting[algorithms.join(',')] = await signatureCost(keys, algorithms, sample);
+      dkimMicrosPerSignature = dkimMicrosBySetting[setting] ?? (await signatureCost(keys, o.dkim, sample));
     }
     return {
       readers: o.readers,
@@ -299,6 +339,7 @@ export async function runFanout(o: { readers: number; dkim: boolean; connections
       ratioToBareSendMail: gazette.row.msgPerSec / bareSendMail.msgPerSec,
       ...(dkimMicrosPerMessage !== undefined ? { dkimMicrosPerMessage } : {}),
       ...(dkimMicrosPerSignature !== undefined ? { dkimMicrosPerSignature } : {}),
+      ...(dkimMicrosBySetting ? { dkimAlgorithm: o.dkim.join(','), dkimMicrosBySetting } : {}),
     };
   } finally {
     await stop(sink.child);

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { hashTag, parseRedisUrl } from './store/redis-url.js';
 import { formatIssues } from './zod-issues.js';
 
+/** DKIM signature algorithms: rsa-sha256 (RFC 6376) and ed25519-sha256 (RFC 8463). */
+export const DKIM_ALGORITHMS = ['rsa-sha256', 'ed25519-sha256'] as const;
+export type DkimAlgorithm = (typeof DKIM_ALGORITHMS)[number];
+
 /** A send rate: `N/s`, `N/min` or `N/h` (e.g. `200/s`), or `0` for none. */
 export const RATE = z
   .string()
@@ -71,8 +75,20 @@ const envSchema = z
      */
     MAIL_COMPOSE: z.enum(['fast', 'sendMail']).default('fast'),
     DKIM_DOMAIN: z.string().min(1).optional(),
+    /** Selectors, comma-separated: one per DKIM_ALGORITHM entry, in order. */
     DKIM_SELECTOR: z.string().min(1).optional(),
+    /** PEM key files, comma-separated: one per DKIM_ALGORITHM entry, in order. */
     DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * Signatures per message, comma-separated: `rsa-sha256` (RFC 6376), `ed25519-sha256`
+     * (RFC 8463) or both (dual signing, for verifiers that know only RSA).
+     */
+    DKIM_ALGORITHM: z
+      .string()
+      .default('rsa-sha256')
+      .transform((v) => v.split(',').map((a) => a.trim()))
+      .pipe(z.array(z.enum(DKIM_ALGORITHMS)).min(1))
+      .refine((a) => new Set(a).size === a.length, 'names an algorithm twice'),
     /** Attempts of a send batch before its readers count as pending (the edition then ends `incomplete`). */
     SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     /** First retry delay of a send batch in ms; doubles each attempt. */
@@ -125,6 +141,23 @@ const envSchema = z
         path: ['DKIM_DOMAIN'],
         message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together',
       });
+    }
+    if (env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY_FILE) {
+      const n = env.DKIM_ALGORITHM.length;
+      for (const name of ['DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE'] as const) {
+        if (listOf(env[name]).length !== n)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `needs ${n} comma-separated value${n > 1 ? 's' : ''}, one per DKIM_ALGORITHM entry (${env.DKIM_ALGORITHM.join(',')})`,
+          });
+      }
+      if (n > 1 && new Set(listOf(env.DKIM_SELECTOR)).size < n)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DKIM_SELECTOR'],
+          message: 'needs one selector per key (one DNS record each)',
+        });
     }
     if (
       env.GAZETTE_ENV !== 'development' &&
@@ -214,7 +247,10 @@ export interface Config {
     transport: MailTransportSetting;
     from: string;
     unsubscribeAddress: string;
-    dkim?: { domainName: string; keySelector: string; privateKeyFile: string };
+    dkim?: {
+      domainName: string;
+      keys: Array<{ algorithm: DkimAlgorithm; keySelector: string; privateKeyFile: string }>;
+    };
     /** SMTP_MAX_CONNECTIONS. */
     maxConnections: number;
     /** MAIL_COMPOSE. */
@@ -285,8 +321,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
         ? {
             dkim: {
               domainName: e.DKIM_DOMAIN,
-              keySelector: e.DKIM_SELECTOR,
-              privateKeyFile: e.DKIM_PRIVATE_KEY_FILE,
+              keys: e.DKIM_ALGORITHM.map((algorithm, i) => ({
+                algorithm,
+                keySelector: listOf(e.DKIM_SELECTOR)[i] ?? '',
+                privateKeyFile: listOf(e.DKIM_PRIVATE_KEY_FILE)[i] ?? '',
+              })),
             },
           }
         : {}),
@@ -303,4 +342,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     logFormat: e.LOG_FORMAT,
   };
   return Object.freeze(config);
+}
+
+function listOf(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }

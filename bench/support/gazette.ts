@@ -38,7 +38,14 @@ export async function benchContainer(env: Record<string, string>): Promise<Conta
 export async function startWorkerProcesses(count: number, env: Record<string, string>): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const child = forkTs('src/cli/main.ts', ['worker'], { ...env, LOG_LEVEL: 'info' });
+      // BENCH_CPU_PROF=DIR: each worker writes a V8 CPU profile there when it stops.
+      const prof = process.env.BENCH_CPU_PROF;
+      const child = forkTs(
+        'src/cli/main.ts',
+        ['worker'],
+        { ...env, LOG_LEVEL: 'info' },
+        prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+      );
       const output = tail(child);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output()}`)), 60_000);

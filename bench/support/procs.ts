@@ -9,10 +9,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const TICKS = 100; // USER_HZ on Linux
 
 /** Fork a TypeScript file of the repo as a Node process (tsx loader), with IPC. */
-export function forkTs(file: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
+export function forkTs(
+  file: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): ChildProcess {
   return fork(path.join(ROOT, file), args, {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...nodeArgs],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

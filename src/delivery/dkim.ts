@@ -1,37 +1,54 @@
 import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 
+import type { DkimAlgorithm } from '../config.js';
+
+export type { DkimAlgorithm };
+
+/** One signing key: a message gets one `DKIM-Signature` per key. */
+export interface DkimKey {
+  algorithm: DkimAlgorithm;
+  keySelector: string;
+  /** PEM (PKCS#8, or PKCS#1 for RSA). */
+  privateKey: string;
+}
+
 /**
- * DKIM for the fast path (RFC 6376, rsa-sha256, relaxed/relaxed, the header format nodemailer
- * writes): the body hash is one native SHA-256 over the final bytes, the signature one RSA
- * operation with a key parsed once. nodemailer's own signer streams the message through a
- * byte-by-byte JavaScript canonicalizer, which costs several times the RSA signature itself on
- * a 40 KB digest. Messages that go through sendMail are still signed by nodemailer.
+ * DKIM for the fast path (RFC 6376 and RFC 8463, relaxed/relaxed, the header format nodemailer
+ * writes): the body hash is one native SHA-256 over the final bytes, shared by every signature;
+ * each signature is one RSA or Ed25519 operation with a key parsed once. nodemailer's own signer
+ * streams the message through a byte-by-byte JavaScript canonicalizer, which costs several times
+ * the RSA signature itself on a 40 KB digest, and knows RSA only.
  */
 export interface DkimSigner {
-  /** The message with its `DKIM-Signature` header prepended. */
+  /** The message with its `DKIM-Signature` headers prepended (one per key, in key order). */
   sign(raw: Buffer): Buffer;
+  readonly algorithms: readonly DkimAlgorithm[];
 }
 
 export function createDkimSigner(o: {
   domainName: string;
-  keySelector: string;
-  privateKey: string;
   headerFieldNames: string;
+  keys: readonly DkimKey[];
 }): DkimSigner {
-  const key: KeyObject = createPrivateKey(o.privateKey);
-  if (key.asymmetricKeyType !== 'rsa') throw new Error('DKIM_PRIVATE_KEY_FILE must hold an RSA private key');
+  if (o.keys.length === 0) throw new Error('DKIM needs at least one key');
+  const keys = o.keys.map((k) => {
+    const key: KeyObject = createPrivateKey(k.privateKey);
+    const want = k.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+    if (key.asymmetricKeyType !== want)
+      throw new Error(
+        `DKIM_PRIVATE_KEY_FILE: ${k.algorithm} needs an ${want === 'rsa' ? 'RSA' : 'Ed25519'} private key`,
+      );
+    return { algorithm: k.algorithm, selector: clean(k.keySelector), key };
+  });
   const fields = o.headerFieldNames
     .toLowerCase()
     .split(':')
     .map((f) => f.trim())
     .filter(Boolean);
-  // Tag values cannot carry control characters, `;` or `=` (nodemailer drops them the same way).
-  const clean = (v: string) =>
-    [...v].filter((ch) => ch.charCodeAt(0) > 0x1f && ch !== '\x7f' && ch !== ';' && ch !== '=').join('');
   const domain = clean(o.domainName).toLowerCase();
-  const selector = clean(o.keySelector);
   return {
+    algorithms: keys.map((k) => k.algorithm),
     sign(raw) {
       const split = raw.indexOf('\r\n\r\n');
       const headerEnd = split < 0 ? raw.length : split;
@@ -55,23 +72,46 @@ export function createDkimSigner(o: {
         signed.push(f);
         data += `${f}:${v}\r\n`;
       }
-      const tags = [
-        'v=1',
-        'a=rsa-sha256',
-        'c=relaxed/relaxed',
-        `d=${domain}`,
-        'q=dns/txt',
-        `s=${selector}`,
-        `bh=${bodyHash}`,
-        `h=${signed.join(':')}`,
-      ].join('; ');
-      const header = `${foldLines(`DKIM-Signature: ${tags}`, 76)};\r\n b=`;
-      data += `dkim-signature:${relaxedHeaderValue(header)}`;
-      const signature = sign('sha256', Buffer.from(data, 'latin1'), key).toString('base64');
-      const line = header + signature.replace(/(^.{73}|.{75}(?!\r?\n|\r))/g, '$&\r\n ').trim();
-      return Buffer.concat([Buffer.from(`${line}\r\n`, 'latin1'), raw]);
+      // Each signature covers the same headers and body, not the other signatures (RFC 8463 §3:
+      // a verifier that knows one algorithm only still finds its own).
+      let out = '';
+      for (const k of keys) out += signatureHeader(k, domain, bodyHash, signed, data);
+      return Buffer.concat([Buffer.from(out, 'latin1'), raw]);
     },
   };
+}
+
+function signatureHeader(
+  k: { algorithm: DkimAlgorithm; selector: string; key: KeyObject },
+  domain: string,
+  bodyHash: string,
+  signed: readonly string[],
+  data: string,
+): string {
+  const tags = [
+    'v=1',
+    `a=${k.algorithm}`,
+    'c=relaxed/relaxed',
+    `d=${domain}`,
+    'q=dns/txt',
+    `s=${k.selector}`,
+    `bh=${bodyHash}`,
+    `h=${signed.join(':')}`,
+  ].join('; ');
+  const header = `${foldLines(`DKIM-Signature: ${tags}`, 76)};\r\n b=`;
+  const input = Buffer.from(`${data}dkim-signature:${relaxedHeaderValue(header)}`, 'latin1');
+  // RFC 8463 §3: Ed25519 (PureEdDSA) signs the SHA-256 of the header hash input.
+  const signature = (
+    k.algorithm === 'rsa-sha256'
+      ? sign('sha256', input, k.key)
+      : sign(null, createHash('sha256').update(input).digest(), k.key)
+  ).toString('base64');
+  return `${header + signature.replace(/(^.{73}|.{75}(?!\r?\n|\r))/g, '$&\r\n ').trim()}\r\n`;
+}
+
+// Tag values cannot carry control characters, `;` or `=` (nodemailer drops them the same way).
+function clean(v: string): string {
+  return [...v].filter((ch) => ch.charCodeAt(0) > 0x1f && ch !== '\x7f' && ch !== ';' && ch !== '=').join('');
 }
 
 /** Relaxed header canonicalization (RFC 6376 3.4.2) of a whole `Name: value` line. */

@@ -71,6 +71,7 @@ interface EncodedPart {
 }
 
 const headerNode = new MimeNode();
+const envelopeNode = new MimeNode();
 
 /**
  * Quoted-printable with CRLF line ends; '' stays ''. Wrapped at 75, so that a piece's last line
@@ -78,12 +79,16 @@ const headerNode = new MimeNode();
  */
 function encodeQp(value: string): string {
   if (!value) return '';
+  // Printable ASCII but `=`, short, not ending in a space: quoted-printable leaves it as it is.
+  if (value.length <= 75 && PLAIN_QP.test(value) && !value.endsWith(' ')) return value;
   return qp.wrap(qp.encode(value), 75).replace(/\r?\n/g, '\r\n');
 }
 
 function encodePart(t: PartTemplate): EncodedPart {
   return { statics: t.statics.map((s) => Buffer.from(encodeQp(s), 'latin1')), slots: t.slots };
 }
+
+const PLAIN_QP = /^[\x20-\x3c\x3e-\x7e]*$/;
 
 const SOFT_BREAK = Buffer.from('=\r\n', 'latin1');
 
@@ -236,7 +241,8 @@ export function fillTemplate(t: MessageTemplate, h: FastHeaders, values: SlotFil
     else if (p.kind === 'header') out.push(Buffer.from(headerLine(t, p.name, p.field, h), 'utf8'));
     else fillPart(out, t.parts[p.part], values[p.part]);
   }
-  const recipients = new MimeNode().setHeader('To', h.to as never).getEnvelope().to;
+  // One node for every reader's envelope: a new MimeNode draws random bytes for its boundary.
+  const recipients = envelopeNode.setHeader('To', h.to as never).getEnvelope().to;
   return {
     raw: Buffer.concat(out),
     envelope: { from: t.envelopeFrom, to: recipients },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { MailTransportSetting } from '../config.js';
 import type { Personalizer, ReaderValues } from '../render/personalize.js';
-import { createDkimSigner, type DkimSigner } from './dkim.js';
+import { createDkimSigner, type DkimAlgorithm, type DkimSigner } from './dkim.js';
 import { composeTemplate, FastMimeError, fillTemplate, type MessageTemplate } from './fast-mime.js';
 import { enhancedCode, type SmtpStage, stageOf, type Verdict, verdict } from './verdicts.js';
 
@@ -93,10 +93,10 @@ export interface Mailer {
   readonly destination: string;
 }
 
+/** DKIM signing: one signature per key (DKIM_ALGORITHM, DKIM_SELECTOR, DKIM_PRIVATE_KEY_FILE). */
 export interface DkimSetting {
   domainName: string;
-  keySelector: string;
-  privateKeyFile: string;
+  keys: ReadonlyArray<{ algorithm: DkimAlgorithm; keySelector: string; privateKeyFile: string }>;
 }
 
 /**
@@ -171,20 +171,30 @@ export async function createMailer(
   dkim?: DkimSetting,
   options: MailerOptions = {},
 ): Promise<Mailer> {
-  const dkimOptions = dkim
-    ? {
-        dkim: {
-          domainName: dkim.domainName,
-          keySelector: dkim.keySelector,
-          privateKey: await readFile(dkim.privateKeyFile, 'utf8'),
-          headerFieldNames: DKIM_HEADERS,
-        },
-      }
-    : {};
-  if (setting.kind === 'outbox') return outboxMailer(path.resolve(setting.dir), dkimOptions);
-  // The transport itself signs nothing: sendMail messages carry nodemailer's DKIM options, the
-  // fast path signs its final bytes with its own signer (one hash, one RSA signature).
-  const signer: DkimSigner | null = dkimOptions.dkim ? createDkimSigner(dkimOptions.dkim) : null;
+  const keys = dkim
+    ? await Promise.all(dkim.keys.map(async (k) => ({ ...k, privateKey: await readFile(k.privateKeyFile, 'utf8') })))
+    : [];
+  // The transport itself signs nothing. The fast path signs its final bytes with its own signer
+  // (one hash, one signature per key); sendMail messages carry nodemailer's DKIM options when
+  // they can (one RSA key, as before), else are composed, then signed by the same signer.
+  const signer: DkimSigner | null = dkim
+    ? createDkimSigner({ domainName: dkim.domainName, headerFieldNames: DKIM_HEADERS, keys })
+    : null;
+  const only = keys.length === 1 ? keys[0] : undefined;
+  const dkimOptions =
+    dkim && only?.algorithm === 'rsa-sha256'
+      ? {
+          dkim: {
+            domainName: dkim.domainName,
+            keySelector: only.keySelector,
+            privateKey: only.privateKey,
+            headerFieldNames: DKIM_HEADERS,
+          },
+        }
+      : {};
+  const composeSigner = dkim && !dkimOptions.dkim ? signer : null;
+  const composeRaw = rawComposer();
+  if (setting.kind === 'outbox') return outboxMailer(path.resolve(setting.dir), dkimOptions, composeSigner);
   const url = new URL(setting.url);
   // Timeouts in ms may be set in the URL (`?socketTimeout=20000`); defaults suit most providers.
   const ms = (name: string, fallback: number) => {
@@ -208,7 +218,13 @@ export async function createMailer(
   });
   const send = async (message: OutgoingMessage): Promise<SendReceipt> => {
     try {
-      const info = await transport.sendMail({ ...toMailOptions(message), ...dkimOptions });
+      const options = toMailOptions(message);
+      if (composeSigner) {
+        const { raw, envelope } = await composeRaw(options);
+        const info = await transport.sendMail({ raw: composeSigner.sign(raw), envelope });
+        return { messageId: message.messageId, response: String(info.response ?? '') };
+      }
+      const info = await transport.sendMail({ ...options, ...dkimOptions });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     } catch (err) {
       throw classify(err);
@@ -269,7 +285,22 @@ async function placeInOutbox(dir: string, name: string, messageId: string, raw: 
   return target;
 }
 
-function outboxMailer(dir: string, dkimOptions: object): Mailer {
+/**
+ * What sendMail writes for a message, with its envelope (nodemailer's stream transport runs the
+ * whole sendMail pipeline, `list` headers included), for a signer of our own.
+ */
+function rawComposer(): (
+  options: SendMailOptions,
+) => Promise<{ raw: Buffer; envelope: { from: string; to: string[] } }> {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return async (options) => {
+    const info = await composer.sendMail(options);
+    const envelope = info.envelope as { from: string | false; to: string[] };
+    return { raw: info.message as Buffer, envelope: { from: envelope.from || '', to: envelope.to } };
+  };
+}
+
+function outboxMailer(dir: string, dkimOptions: object, signer: DkimSigner | null): Mailer {
   const transport = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
@@ -278,7 +309,8 @@ function outboxMailer(dir: string, dkimOptions: object): Mailer {
   });
   const send = async (message: OutgoingMessage): Promise<SendReceipt> => {
     const info = await transport.sendMail(toMailOptions(message));
-    const file = await placeInOutbox(dir, message.outboxName, message.messageId, info.message as Buffer);
+    const raw = signer ? signer.sign(info.message as Buffer) : (info.message as Buffer);
+    const file = await placeInOutbox(dir, message.outboxName, message.messageId, raw);
     return { messageId: info.messageId, response: file };
   };
   return {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { SigningKey } from '../config.js';
 
@@ -42,7 +42,8 @@ const claimsSchema = z.strictObject({
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-function sign(key: string, payload: string): Buffer {
+// Keys are KeyObjects made once: a string key is imported again by every createHmac call.
+function sign(key: KeyObject, payload: string): Buffer {
   return createHmac('sha256', key).update(payload).digest();
 }
 
@@ -53,16 +54,16 @@ function sign(key: string, payload: string): Buffer {
  * (rotate by putting a new key first; remove an old one once its links may lapse).
  */
 export class Tokens {
-  private readonly keys: ReadonlyMap<string, string>;
-  private readonly signer: SigningKey;
+  private readonly keys: ReadonlyMap<string, KeyObject>;
+  private readonly signer: { id: string; key: KeyObject };
 
   /** @param ring one key (id `k1`) or the key ring, first key signing. */
   constructor(ring: string | readonly SigningKey[]) {
     const keys = typeof ring === 'string' ? [{ id: 'k1', key: ring }] : [...ring];
     const first = keys[0];
     if (!first) throw new Error('Tokens needs at least one key');
-    this.signer = first;
-    this.keys = new Map(keys.map((k) => [k.id, k.key]));
+    this.signer = { id: first.id, key: createSecretKey(first.key, 'utf8') };
+    this.keys = new Map(keys.map((k) => [k.id, createSecretKey(k.key, 'utf8')]));
   }
 
   issue(

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DkimAlgorithm } from '../../src/config.js';
 import { createMailer, type DigestMessage, type Mailer } from '../../src/delivery/mailer.js';
 import { type RenderedDigest, renderTopicSet } from '../../src/render/digest.js';
 import { compilePersonalizer, type Personalizer } from '../../src/render/personalize.js';
@@ -164,47 +165,69 @@ describe('the fast path builds what sendMail builds', () => {
     }
   }, 180_000);
 
-  it('DKIM-signs fast-path messages (and sendMail ones): one signature each, and it verifies', async () => {
-    sink.reset();
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keyFile = path.join(dir, 'dkim.pem');
-    await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const mailer = await createMailer(
-      { kind: 'smtp', url: `${sink.url}?ignoreTLS=true` },
-      { domainName: 'koreapro.example', keySelector: 'gz', privateKeyFile: keyFile },
-      { compose: 'fast' },
-    );
-    const messages = Array.from({ length: 24 }, (_, i) => {
-      const d = digests[i % digests.length];
-      if (!d) throw new Error('no digest');
-      return messageFor(i, d.personalizer, d.topics);
-    });
-    await sendAll(mailer, messages, false);
-    const received = [...(await sink.waitFor(messages.length))];
-    // The sendMail path (nodemailer's own signer, options per message) still signs too.
-    sink.reset();
-    const slowMailer = await createMailer(
-      { kind: 'smtp', url: `${sink.url}?ignoreTLS=true` },
-      { domainName: 'koreapro.example', keySelector: 'gz', privateKeyFile: keyFile },
-      { compose: 'sendMail' },
-    );
-    await sendAll(slowMailer, messages.slice(0, 4), true);
-    received.push(...(await sink.waitFor(4)));
-    expect(received).toHaveLength(messages.length + 4);
-    const dns = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-    const resolver = async (name: string) => {
-      if (name === 'gz._domainkey.koreapro.example') return [[`v=DKIM1; k=rsa; p=${dns}`]];
-      throw Object.assign(new Error(`no TXT for ${name}`), { code: 'ENOTFOUND' });
-    };
-    for (const m of received) {
-      const verified = await dkimVerify(m.raw, { resolver });
-      expect(verified.results).toHaveLength(1);
-      const result = verified.results[0] as (typeof verified.results)[number] & { signingHeaders?: { keys: string } };
-      expect(result?.status.result).toBe('pass');
-      const signed = result?.signingHeaders?.keys.toLowerCase().split(': ') ?? [];
-      expect(signed).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'to', 'message-id']));
-    }
-  }, 120_000);
+  it.each(['rsa-sha256', 'ed25519-sha256', 'rsa-sha256,ed25519-sha256'])(
+    'DKIM_ALGORITHM=%s: fast-path and sendMail messages carry one signature per key, each verifies',
+    async (name) => {
+      const algorithms = name.split(',') as DkimAlgorithm[];
+      sink.reset();
+      const records = new Map<string, string>();
+      const keys = await Promise.all(
+        algorithms.map(async (algorithm) => {
+          const kind = algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+          const pair =
+            kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
+          const privateKeyFile = path.join(dir, `dkim-${algorithms.join('+')}-${kind}.pem`);
+          await writeFile(privateKeyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+          const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
+          // RFC 8463 §4.2: an Ed25519 record holds the bare 32-byte key, an RSA one the SPKI.
+          const p = (kind === 'rsa' ? spki : spki.subarray(spki.length - 32)).toString('base64');
+          const keySelector = `gz-${kind}`;
+          records.set(`${keySelector}._domainkey.koreapro.example`, `v=DKIM1; k=${kind}; p=${p}`);
+          return { algorithm, keySelector, privateKeyFile };
+        }),
+      );
+      const setting = { domainName: 'koreapro.example', keys };
+      const mailer = await createMailer({ kind: 'smtp', url: `${sink.url}?ignoreTLS=true` }, setting, {
+        compose: 'fast',
+      });
+      const messages = Array.from({ length: 24 }, (_, i) => {
+        const d = digests[i % digests.length];
+        if (!d) throw new Error('no digest');
+        return messageFor(i, d.personalizer, d.topics);
+      });
+      await sendAll(mailer, messages, false);
+      const received = [...(await sink.waitFor(messages.length))];
+      // The sendMail path (nodemailer's own signer for one RSA key, else ours after composing) signs too.
+      sink.reset();
+      const slowMailer = await createMailer({ kind: 'smtp', url: `${sink.url}?ignoreTLS=true` }, setting, {
+        compose: 'sendMail',
+      });
+      await sendAll(slowMailer, messages.slice(0, 4), true);
+      received.push(...(await sink.waitFor(4)));
+      expect(received).toHaveLength(messages.length + 4);
+      const resolver = async (name: string) => {
+        const record = records.get(name);
+        if (record) return [[record]];
+        throw Object.assign(new Error(`no TXT for ${name}`), { code: 'ENOTFOUND' });
+      };
+      for (const m of received) {
+        const verified = await dkimVerify(m.raw, { resolver });
+        expect(verified.results).toHaveLength(algorithms.length);
+        const seen: string[] = [];
+        for (const r of verified.results) {
+          const result = r as typeof r & { signingHeaders?: { keys: string }; algo?: string };
+          expect(result.status.result, result.status.comment).toBe('pass');
+          if (result.algo) seen.push(result.algo);
+          const signed = result.signingHeaders?.keys.toLowerCase().split(': ') ?? [];
+          expect(signed).toEqual(
+            expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'to', 'message-id']),
+          );
+        }
+        expect(seen.sort()).toEqual([...algorithms].sort());
+      }
+    },
+    120_000,
+  );
 
   it('a digest that itself holds the marks the cut relies on still goes out whole, through sendMail', async () => {
     sink.reset();

@@ -46,7 +46,10 @@ describe('the SMTP mailer', () => {
     await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const mailer = await createMailer(
       { kind: 'smtp', url: `${sink.url}?ignoreTLS=true` },
-      { domainName: 'koreapro.example', keySelector: 'gz', privateKeyFile: keyFile },
+      {
+        domainName: 'koreapro.example',
+        keys: [{ algorithm: 'rsa-sha256', keySelector: 'gz', privateKeyFile: keyFile }],
+      },
     );
     try {
       await mailer.send(message('ada@example.com'));

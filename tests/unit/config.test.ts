@@ -61,6 +61,37 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('reads DKIM_ALGORITHM (rsa-sha256 by default, ed25519-sha256, or both) with one selector and key file each', () => {
+    const dkim = {
+      GAZETTE_ENV: 'development',
+      DKIM_DOMAIN: 'example.com',
+      DKIM_SELECTOR: 'gz',
+      DKIM_PRIVATE_KEY_FILE: 'k.pem',
+    };
+    expect(loadConfig(dkim).mail.dkim).toEqual({
+      domainName: 'example.com',
+      keys: [{ algorithm: 'rsa-sha256', keySelector: 'gz', privateKeyFile: 'k.pem' }],
+    });
+    expect(loadConfig({ ...dkim, DKIM_ALGORITHM: 'ed25519-sha256' }).mail.dkim?.keys[0]?.algorithm).toBe(
+      'ed25519-sha256',
+    );
+    const dual = {
+      ...dkim,
+      DKIM_ALGORITHM: 'rsa-sha256, ed25519-sha256',
+      DKIM_SELECTOR: 'rsa,ed',
+      DKIM_PRIVATE_KEY_FILE: 'r.pem,e.pem',
+    };
+    expect(loadConfig(dual).mail.dkim?.keys).toEqual([
+      { algorithm: 'rsa-sha256', keySelector: 'rsa', privateKeyFile: 'r.pem' },
+      { algorithm: 'ed25519-sha256', keySelector: 'ed', privateKeyFile: 'e.pem' },
+    ]);
+    expect(problems({ ...dkim, DKIM_ALGORITHM: 'rsa-sha1' })[0]).toMatch(/DKIM_ALGORITHM/);
+    expect(problems({ ...dual, DKIM_PRIVATE_KEY_FILE: 'r.pem' })[0]).toMatch(
+      /DKIM_PRIVATE_KEY_FILE.*2 comma-separated/,
+    );
+    expect(problems({ ...dual, DKIM_SELECTOR: 'gz,gz' })[0]).toMatch(/DKIM_SELECTOR/);
+  });
+
   it('uses defaults for unset variables only', () => {
     const dev = { GAZETTE_ENV: 'development' };
     expect(loadConfig(dev, { REDIS_PREFIX: '{demo}' }).redisPrefix).toBe('{demo}');
