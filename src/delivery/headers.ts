@@ -5,8 +5,7 @@ import type { Address } from './mailer.js';
  * (subject, sender, list and reader names, addresses) passes here at the point it is produced:
  * control characters and line separators (C0 including CR, LF and NUL; DEL; C1 including NEL;
  * U+2028/2029; bidi overrides stay, they cannot end a header) become spaces, whitespace runs
- * collapse, and the value is capped. Encoding (RFC 2047 words, folding) is nodemailer's alone:
- * a value that looks like an encoded word is just text to it, and is encoded as such.
+ * collapse, and the value is capped. Encoding (RFC 2047 words, folding) is nodemailer's alone.
  */
 
 /** Caps, in characters. */
@@ -30,10 +29,15 @@ function cap(value: string, max: number): string {
     .trimEnd()}…`;
 }
 
-/** A header's text: one line, no control characters, at most `max` characters. */
+/**
+ * A header's text: one line, no control characters, at most `max` characters. Publisher text
+ * that spells an RFC 2047 opener (`=?`) gets a zero-width space inside it: nodemailer leaves
+ * ASCII text unencoded, and a reader's client would otherwise decode `=?utf-8?q?=0d=0a…?=`
+ * into a line break; with it, nodemailer encodes the value and the opener stays text.
+ */
 export function headerText(value: string, max: number = HEADER_LIMITS.subject): string {
   const clean = value.replace(UNSAFE, ' ').replace(/\s+/gu, ' ').trim();
-  return cap(clean, max);
+  return cap(clean, max).replaceAll('=?', '=\u200b?');
 }
 
 /** A display name (sender, list, reader): {@link headerText} at the name cap. */

@@ -4,7 +4,24 @@
  */
 import type { SinkMessage } from '../../support/smtp.js';
 
-const BREAKS = ['\r\n', '\n', '\r', '\u2028', '\u2029', '\u0085', '\u0000', '\u007f', '\u001b', '\b', '\u0007', '\t', '\f', '\v', '\u009b', '\u001f'];
+const BREAKS = [
+  '\r\n',
+  '\n',
+  '\r',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '\u0000',
+  '\u007f',
+  '\u001b',
+  '\b',
+  '\u0007',
+  '\t',
+  '\f',
+  '\v',
+  '\u009b',
+  '\u001f',
+];
 const TAILS = [
   'Bcc: victim@attacker.example',
   'To: second@attacker.example',
