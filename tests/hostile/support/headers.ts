@@ -75,6 +75,7 @@ export function headerNames(raw: Buffer): { names: string[]; badLines: number } 
     if (m) names.push((m[1] as string).toLowerCase());
     else badLines += 1;
     // Raw header bytes: printable ASCII (or UTF-8 nodemailer leaves in List-* URLs), no controls.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) badLines += 1;
   }
   return { names, badLines };
