@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 import { UsageError } from './boot.js';
 import { out, outJson, withServices } from './kit.js';
 import { writePreview } from './preview.js';
-import { countProgress, describeStatus, editionProgress } from './progress.js';
+import { countProgress, describeStatus, editionProgress, renderProblemLines } from './progress.js';
 import { followEdition, runEdition } from './run-edition.js';
 import { sendTestCopy } from './test-copy.js';
 
@@ -173,6 +173,9 @@ export function pipelineCommands(program: Command): void {
           ...(opts.edition ? { editionId: opts.edition } : {}),
         });
         out(r ? `${r.subject}\n${r.file}` : 'nothing new for this list since its last edition: nothing to preview');
+        // A briefing left out of the render is named (the preview itself still shows the rest).
+        for (const line of renderProblemLines({ dropped: r?.dropped ?? [] }, ''))
+          process.stderr.write(`warning: ${line}\n`);
       }),
     );
 }

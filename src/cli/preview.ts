@@ -7,6 +7,7 @@ import { makeDirs } from '../make-dirs.js';
 import { findList } from '../publication.js';
 import { renderTopicSet } from '../render/digest.js';
 import { compilePersonalizer } from '../render/personalize.js';
+import type { DroppedBriefing } from '../render/vet.js';
 import type { Services } from '../services.js';
 import { UsageError } from './boot.js';
 
@@ -23,6 +24,8 @@ export interface Preview {
   subject: string;
   html: string;
   text: string;
+  /** Briefings left out because their card could not be rendered, with the reason. */
+  dropped: DroppedBriefing[];
 }
 
 /**
@@ -41,14 +44,14 @@ export function defaultPreviewFile(s: Services, editionId: string, reader?: stri
 export async function writePreview(
   s: Services,
   req: PreviewRequest & { out?: string },
-): Promise<{ file: string; subject: string } | null> {
+): Promise<{ file: string; subject: string; dropped: DroppedBriefing[] } | null> {
   const preview = await renderPreview(s, req);
   if (!preview) return null;
   const file = path.resolve(req.out ?? defaultPreviewFile(s, preview.editionId, req.reader));
   await makeDirs(path.dirname(file));
   await writeFile(file, preview.html);
   await writeFile(`${file.replace(/\.html?$/i, '')}.txt`, preview.text);
-  return { file, subject: preview.subject };
+  return { file, subject: preview.subject, dropped: preview.dropped };
 }
 
 /**
@@ -92,5 +95,11 @@ export async function renderPreview(s: Services, req: PreviewRequest): Promise<P
     ...links,
     followed: subscription?.topics ?? [],
   });
-  return { editionId: edition.id, subject: filled.subject, html: filled.html, text: filled.text };
+  return {
+    editionId: edition.id,
+    subject: filled.subject,
+    html: filled.html,
+    text: filled.text,
+    dropped: rendered.dropped ?? [],
+  };
 }

@@ -84,5 +84,18 @@ export function describeStatus(id: string, s: EditionStatus): string {
       : s.state === 'paused'
         ? `; paused${s.pausedReason ? ` (${s.pausedReason})` : ''}: fix the cause, then \`gazette editions resume ${id}\``
         : '';
-  return `${id}: ${pausing ? 'pausing' : s.state}, ${s.audience} readers: ${counts}${tail}`;
+  return [
+    `${id}: ${pausing ? 'pausing' : s.state}, ${s.audience} readers: ${counts}${tail}`,
+    ...renderProblemLines(s),
+  ].join('\n');
+}
+
+/** Lines naming what the render of an edition left out: dropped briefings, failed topic sets. */
+export function renderProblemLines(s: Pick<EditionStatus, 'dropped' | 'renderErrors'>, indent = '  '): string[] {
+  return [
+    ...(s.dropped ?? []).map((d) => `${indent}dropped briefing ${d.id} ("${d.title}"): ${d.reason}`),
+    ...(s.renderErrors ?? []).map(
+      (e) => `${indent}topic set ${e.topics} not rendered, its readers got nothing: ${e.reason}`,
+    ),
+  ];
 }

@@ -3,6 +3,7 @@ import type { EditionState, EditionStatus } from '../editions/store.js';
 import { QUEUES, type QueueName } from '../queue/define.js';
 import type { Services } from '../services.js';
 import { countByStatus, type StatusCounts } from '../subscriptions/manage.js';
+import { renderProblemLines } from './progress.js';
 
 const JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
@@ -175,6 +176,10 @@ export function formatStatus(r: StatusReport): string[] {
       `  last:    ${list.last ? `${list.last.id} at ${list.last.slotLocal}: ${list.last.state}, ${editionCounts(list.last)}` : 'no editions yet'}`,
       `  next:    ${list.next.slotLocal} (${list.next.slot})`,
     );
+    for (const e of list.recent) {
+      const problems = renderProblemLines(e, '    ');
+      if (problems.length) lines.push(`  ${e.id} render problems:`, ...problems);
+    }
     if (list.recent.length > 1)
       lines.push('  recent:', ...table(list.recent.map((e) => [`    ${e.id}`, e.state, editionCounts(e)])));
   }

@@ -8,7 +8,7 @@ import type { Ledger, Settlement } from './ledger.js';
 import { MailError, type Mailer } from './mailer.js';
 import { type Identity, readerEnvelope, readerLinks } from './message.js';
 import type { ListRates, MailRate } from './rate.js';
-import type { Renders } from './renders.js';
+import { type Personalizer, RenderFailedError, type Renders } from './renders.js';
 import type { SuppressionList } from './suppression.js';
 
 export interface BatchReport {
@@ -143,7 +143,15 @@ export class BatchSender {
         const why = skip ?? 'reader-missing';
         return { readerId: entry.readerId, state: 'skipped', detail: why, reason: why };
       }
-      const personalize = await this.deps.renders.personalizer(edition, list, entry.topics);
+      let personalize: Personalizer;
+      try {
+        personalize = await this.deps.renders.personalizer(edition, list, entry.topics);
+      } catch (err) {
+        // The reader's topic set could not be rendered: recorded, and the edition ends incomplete.
+        if (!(err instanceof RenderFailedError)) throw err;
+        report.failed += 1;
+        return { readerId: entry.readerId, state: 'failed', detail: err.reason, reason: 'render-failed' };
+      }
       const links = readerLinks(this.deps.identity, this.deps.tokens, list, found.reader.id);
       const reader = {
         name: found.reader.name,

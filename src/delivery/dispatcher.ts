@@ -112,10 +112,12 @@ export class Dispatcher {
     const control = await this.editions.control(editionId);
     if (control === 'cancelled') await this.settleCancelled(editionId);
     const { pending } = await this.pending(editionId);
+    // A topic set that could not be rendered left its readers without mail: never `dispatched`.
+    const unrendered = (before.renderErrors?.length ?? 0) > 0;
     const state =
       control === 'cancelled'
         ? 'cancelled'
-        : pending === 0
+        : pending === 0 && !unrendered
           ? 'dispatched'
           : control === 'paused'
             ? 'paused'

@@ -3,6 +3,7 @@ import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
 import type { DigestTemplate, PartTemplate, SlotFill } from '../render/personalize.js';
+import { safeAddress } from './headers.js';
 import type { Address } from './mailer.js';
 
 /**
@@ -220,7 +221,7 @@ function dateHeader(now = Date.now()): string {
 function headerLine(t: MessageTemplate, name: string, field: HeaderField, h: FastHeaders): string {
   switch (field) {
     case 'to':
-      return foldLines(`${name}: ${headerNode.encodeHeaderValue(name, h.to as never)}`, 76);
+      return foldLines(`${name}: ${headerNode.encodeHeaderValue(name, safeAddress(h.to) as never)}`, 76);
     case 'messageId':
       return foldLines(`${name}: ${headerNode.encodeHeaderValue(name, h.messageId)}`, 76);
     case 'unsubscribe': {
@@ -242,7 +243,7 @@ export function fillTemplate(t: MessageTemplate, h: FastHeaders, values: SlotFil
     else fillPart(out, t.parts[p.part], values[p.part]);
   }
   // One node for every reader's envelope: a new MimeNode draws random bytes for its boundary.
-  const recipients = envelopeNode.setHeader('To', h.to as never).getEnvelope().to;
+  const recipients = envelopeNode.setHeader('To', safeAddress(h.to) as never).getEnvelope().to;
   return {
     raw: Buffer.concat(out),
     envelope: { from: t.envelopeFrom, to: recipients },

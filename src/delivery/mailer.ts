@@ -6,6 +6,7 @@ import type { MailTransportSetting } from '../config.js';
 import type { Personalizer, ReaderValues } from '../render/personalize.js';
 import { createDkimSigner, type DkimAlgorithm, type DkimSigner } from './dkim.js';
 import { composeTemplate, FastMimeError, fillTemplate, type MessageTemplate } from './fast-mime.js';
+import { HEADER_LIMITS, headerName, headerText, safeAddress } from './headers.js';
 import { enhancedCode, type SmtpStage, stageOf, type Verdict, verdict } from './verdicts.js';
 
 /**
@@ -113,14 +114,15 @@ export function toMailOptions(m: OutgoingMessage): SendMailOptions {
   if (m.kind === 'transactional') headers['Auto-Submitted'] = 'auto-generated';
   else headers.Precedence = 'bulk';
   const list = {
-    ...(m.list ? { id: { url: m.list.id, comment: m.list.name } } : {}),
+    ...(m.list ? { id: { url: headerText(m.list.id), comment: headerName(m.list.name) } } : {}),
     ...(m.unsubscribe ? { unsubscribe: [[m.unsubscribe.https, m.unsubscribe.mailto]] } : {}),
   };
+  // Every header value passes the sanitizer here; nodemailer alone encodes them.
   return {
-    from: m.from,
-    to: m.to,
-    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
-    subject: m.subject,
+    from: safeAddress(m.from),
+    to: safeAddress(m.to),
+    ...(m.replyTo ? { replyTo: safeAddress(m.replyTo) } : {}),
+    subject: headerText(m.subject, HEADER_LIMITS.subject),
     html: m.html,
     text: m.text,
     messageId: m.messageId,

@@ -11,6 +11,21 @@ export type Personalizer = ReturnType<typeof compilePersonalizer>;
 
 const CACHE_LIMIT = 64;
 
+/** A topic set's render failed as a whole: its readers get nothing, and the edition says why. */
+export class RenderFailedError extends Error {
+  readonly code = 'RENDER_FAILED';
+  constructor(
+    readonly topics: string,
+    readonly reason: string,
+  ) {
+    super(`render for ${topics} failed: ${reason}`);
+    this.name = 'RenderFailedError';
+  }
+}
+
+/** What a render key holds: the digest, or why it could not be rendered. */
+type StoredRender = RenderedDigest | { failed: string };
+
 /** `a+b` for an email's render, `a+b~web` for the archive page's (topic slugs never hold `~`). */
 function renderKey(topics: readonly string[], web: boolean): string {
   return web ? `${topicKey(topics)}~web` : topicKey(topics);
@@ -39,23 +54,45 @@ export class Renders {
   async ensure(edition: Edition, list: List, topics: string[], web = false): Promise<boolean> {
     const key = this.k.editionRender(edition.id, renderKey(topics, web));
     if (await this.redis.exists(key)) return false;
-    const rendered = await renderTopicSet({
-      publication: this.publication,
-      list,
-      edition,
-      topics,
-      archiveUrl: this.archiveUrl(edition),
-      templates: this.templates,
-      web,
-    });
-    const stored = await this.redis.set(key, JSON.stringify(rendered), 'NX');
-    if (stored && !web) await this.redis.hincrby(this.k.editionStatus(edition.id), 'renders', 1);
-    return stored === 'OK';
+    const status = this.k.editionStatus(edition.id);
+    let stored: StoredRender;
+    try {
+      const rendered = await renderTopicSet({
+        publication: this.publication,
+        list,
+        edition,
+        topics,
+        archiveUrl: this.archiveUrl(edition),
+        templates: this.templates,
+        web,
+      });
+      const { cards, links, web: more } = rendered.shown;
+      if (rendered.dropped && cards + links + more === 0) {
+        throw new RenderFailedError(renderKey(topics, web), 'every briefing of this topic set was dropped');
+      }
+      compilePersonalizer(rendered); // stage 2 must accept it: found now, not per reader
+      // A briefing whose card could not be rendered was left out: the edition names it and why.
+      if (rendered.dropped) await this.redis.hset(status, 'dropped', JSON.stringify(rendered.dropped));
+      stored = rendered;
+    } catch (err) {
+      const reason = `${(err as { code?: string }).code ?? 'RENDER_ERROR'}: ${(err as Error).message}`.slice(0, 500);
+      stored = { failed: reason };
+    }
+    const set = await this.redis.set(key, JSON.stringify(stored), 'NX');
+    if (set === 'OK' && 'failed' in stored) {
+      await this.redis.hset(status, `renderError:${renderKey(topics, web)}`, stored.failed);
+    }
+    if (set && !web) await this.redis.hincrby(status, 'renders', 1);
+    return set === 'OK';
   }
 
+  /** The stored render; null when absent. @throws RenderFailedError when it failed. */
   async get(editionId: string, key: string): Promise<RenderedDigest | null> {
     const json = await this.redis.get(this.k.editionRender(editionId, key));
-    return json ? (JSON.parse(json) as RenderedDigest) : null;
+    if (!json) return null;
+    const stored = JSON.parse(json) as StoredRender;
+    if ('failed' in stored) throw new RenderFailedError(key, stored.failed);
+    return stored;
   }
 
   /** The compiled personalizer for a topic set (rendering it first if a reader's set is new). */

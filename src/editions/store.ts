@@ -1,3 +1,4 @@
+import type { DroppedBriefing } from '../render/vet.js';
 import type { Keys } from '../store/keys.js';
 import type { Redis } from '../store/redis.js';
 import type { Edition } from './edition.js';
@@ -35,6 +36,10 @@ export interface EditionStatus {
   expiresAt?: string;
   /** Send runs: the first fan-out is run 0, each resume adds one. */
   run: number;
+  /** Briefings left out of the edition's render because their card could not be rendered. */
+  dropped?: DroppedBriefing[];
+  /** Topic sets (`a+b`) whose render failed as a whole, and why: their readers got nothing. */
+  renderErrors?: Array<{ topics: string; reason: string }>;
 }
 
 /**
@@ -245,6 +250,21 @@ export class EditionStore {
       ...(h.skippedReason ? { skippedReason: h.skippedReason } : {}),
       ...(h.endedAt ? { endedAt: h.endedAt } : {}),
       ...(h.expiresAt ? { expiresAt: h.expiresAt } : {}),
+      ...renderProblems(h),
     };
   }
+}
+
+/** The render problems an edition's status hash records (see `Renders.ensure`). */
+function renderProblems(h: Record<string, string>): Pick<EditionStatus, 'dropped' | 'renderErrors'> {
+  const renderErrors = Object.entries(h)
+    .filter(([field]) => field.startsWith('renderError:'))
+    .map(([field, reason]) => ({ topics: field.slice('renderError:'.length), reason }));
+  let dropped: DroppedBriefing[] = [];
+  try {
+    dropped = h.dropped ? (JSON.parse(h.dropped) as DroppedBriefing[]) : [];
+  } catch {
+    dropped = [];
+  }
+  return { ...(dropped.length ? { dropped } : {}), ...(renderErrors.length ? { renderErrors } : {}) };
 }

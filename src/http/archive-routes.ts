@@ -95,7 +95,16 @@ export function registerArchiveRoutes(app: ZodApp, s: Services, pages: Pages): v
       const personalize = await s.renders.personalizer(edition, list, topics.length ? topics : list.topics, true);
       const subscribeUrl = `${s.config.publicUrl}/subscribe/${list.id}`;
       const page = personalize({ name: '', preferencesUrl: subscribeUrl, unsubscribeUrl: subscribeUrl });
+      // Briefings left out of the render: named by id for operators (titles stay off the wire).
+      const dropped = (await s.editions.status(edition.id))?.dropped ?? [];
+      if (dropped.length)
+        reply.header('x-gazette-dropped', dropped.map((d) => `${d.id}: ${asciiReason(d.reason)}`).join('; '));
       return reply.type('text/html; charset=utf-8').send(page.html);
     },
   );
+}
+
+/** A drop reason as a header value: printable ASCII only. */
+function asciiReason(reason: string): string {
+  return reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

@@ -5,6 +5,7 @@ import { fitTrim } from './budget.js';
 import { type OfferedTopic, readerSections } from './sections.js';
 import { BRACE_SENTINEL, type Templates } from './templates.js';
 import { wrapText } from './text.js';
+import { type DroppedBriefing, vetEdition } from './vet.js';
 import { buildView, NO_TRIM, type Trim } from './view.js';
 
 /**
@@ -32,6 +33,8 @@ export interface RenderedDigest {
   offered: OfferedTopic[];
   /** How many briefings are shown as cards, as title-only links, and only on the web. */
   shown: { cards: number; links: number; web: number };
+  /** Briefings left out because their card could not be rendered (see `vet.ts`). */
+  dropped?: DroppedBriefing[];
 }
 
 /** What `renderTopicSet` needs. */
@@ -94,9 +97,13 @@ export function budgetBytes(publication: Publication, list: List): number {
  * cards become title-only links and then "N more on the web" (see `fitTrim`); the web archive
  * (`web: true`) is never trimmed. The plain-text part shows the same, wrapped at 78 columns.
  * The result still holds the reader placeholders; personalize it with `compilePersonalizer`.
+ * Briefings whose card cannot be rendered (`vetEdition`) are left out and listed in `dropped`.
  * @throws TemplateError for an unknown template, DigestRenderError for invalid MJML.
  */
-export async function renderTopicSet(input: RenderTopicSetInput): Promise<RenderedDigest> {
+export async function renderTopicSet(given: RenderTopicSetInput): Promise<RenderedDigest> {
+  // A briefing whose card cannot be rendered is left out and named in `dropped` (see vet.ts).
+  const { edition, dropped } = vetEdition(given.edition);
+  const input = { ...given, edition };
   const topics = [...new Set(input.topics)].sort();
   const sections = readerSections(input.edition.sections, topics);
   const { templates, list, publication } = input;
@@ -125,7 +132,8 @@ export async function renderTopicSet(input: RenderTopicSetInput): Promise<Render
     slug,
     name: publication.topics.find((t) => t.slug === slug)?.name ?? slug,
   }));
-  return { subject, preheader, html, text, topics, offered, shown: shownCounts(sections, trim) };
+  const shown = shownCounts(sections, trim);
+  return { subject, preheader, html, text, topics, offered, shown, ...(dropped.length ? { dropped } : {}) };
 }
 
 function shownCounts(sections: readonly EditionSection[], trim: Trim): RenderedDigest['shown'] {
