@@ -2,11 +2,11 @@ import type { Source } from '../publication.js';
 import type { Classifier } from '../topics/classify.js';
 import { type Briefing, briefingId, type ParsedBriefing } from './briefing.js';
 import type { CursorStore } from './cursors.js';
-import type { DocumentError } from './errors.js';
+import { DocumentError } from './errors.js';
 import type { Quarantine, QuarantinedDocument } from './quarantine.js';
 import { feedRun } from './sources/feed-source.js';
 import { filesRun } from './sources/files-source.js';
-import type { SourceRun } from './sources/source.js';
+import type { Rejected, SourceRun } from './sources/source.js';
 import { wordpressRun } from './sources/wordpress-source.js';
 import type { BriefingStore, UpsertOutcome } from './store.js';
 
@@ -98,7 +98,20 @@ export class Collector {
     const report: CollectReport = { source: sourceId, new: 0, updated: 0, unchanged: 0, quarantined: 0 };
     for await (const entry of run.entries) {
       if ('briefing' in entry) {
-        report[await this.accept(sourceId, entry.briefing)] += 1;
+        const outcome = await this.accept(sourceId, entry.briefing).catch((err: unknown) => err);
+        if (typeof outcome === 'string') report[outcome as UpsertOutcome] += 1;
+        else {
+          // The store refused this one document (a Redis script error, say): it waits in the
+          // quarantine and the run goes on, so one post never stops a source.
+          const reason = `could not be stored: ${outcome instanceof Error ? outcome.message : String(outcome)}`;
+          await this.reject(sourceId, {
+            origin: entry.briefing.url,
+            error: new DocumentError('DOCUMENT_INVALID', reason.slice(0, 300)),
+            excerpt: JSON.stringify(entry.briefing),
+            documentId: entry.briefing.sourceId,
+          });
+          report.quarantined += 1;
+        }
       } else if ('unpublished' in entry) {
         if (await this.unpublish(sourceId, entry.unpublished)) report.updated += 1;
       } else {
@@ -130,10 +143,11 @@ export class Collector {
     return this.store.upsert(briefing, this.now());
   }
 
-  private async reject(source: string, r: { origin: string; error: DocumentError; excerpt: string }): Promise<void> {
+  private async reject(source: string, r: Rejected): Promise<void> {
     await this.quarantine.add({
       source,
       origin: r.origin,
+      ...(r.documentId === undefined ? {} : { documentId: r.documentId }),
       code: r.error.code,
       reason: r.error.reason,
       excerpt: r.excerpt,

@@ -8,8 +8,12 @@ export interface QuarantinedDocument {
   source: string;
   /** Where it came from: a file path (with `#index` inside an array), a URL, … */
   origin: string;
+  /** The document's own id at its source (a WordPress post id), when it could be read. */
+  documentId?: string;
   code: string;
   reason: string;
+  /** How many runs met this document (one entry per document: a repeat updates it). */
+  times?: number;
   /** The start of the document, for a human to look at (at most 2,000 characters). */
   excerpt: string;
   at: string;
@@ -18,8 +22,9 @@ export interface QuarantinedDocument {
 const EXCERPT_LIMIT = 2000;
 
 /**
- * The quarantine: never drops a document silently. The same document from the same origin
- * quarantined twice is kept once (its id is a hash of source, origin and excerpt).
+ * The quarantine: never drops a document silently. One entry per document: its id is a hash of
+ * the source and the document's own id (else its origin and excerpt), so the same document met
+ * again by a later run updates its entry (reason, excerpt, `times`) instead of adding one.
  */
 export class Quarantine {
   constructor(
@@ -27,10 +32,13 @@ export class Quarantine {
     private readonly k: Keys,
   ) {}
 
-  async add(entry: Omit<QuarantinedDocument, 'id' | 'at'>, now = new Date()): Promise<QuarantinedDocument> {
+  async add(entry: Omit<QuarantinedDocument, 'id' | 'at' | 'times'>, now = new Date()): Promise<QuarantinedDocument> {
     const excerpt = entry.excerpt.slice(0, EXCERPT_LIMIT);
-    const id = createHash('sha256').update(`${entry.source}\n${entry.origin}\n${excerpt}`).digest('hex').slice(0, 16);
-    const doc: QuarantinedDocument = { ...entry, excerpt, id, at: now.toISOString() };
+    const key = entry.documentId === undefined ? `${entry.origin}\n${excerpt}` : `document\n${entry.documentId}`;
+    const id = createHash('sha256').update(`${entry.source}\n${key}`).digest('hex').slice(0, 16);
+    const before = await this.redis.hget(this.k.quarantine, id);
+    const times = before === null ? 1 : ((JSON.parse(before) as QuarantinedDocument).times ?? 1) + 1;
+    const doc: QuarantinedDocument = { ...entry, excerpt, id, times, at: now.toISOString() };
     await this.redis
       .multi()
       .hset(this.k.quarantine, id, JSON.stringify(doc))

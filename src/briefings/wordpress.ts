@@ -3,6 +3,7 @@ import { formatIssues } from '../zod-issues.js';
 import type { ParsedBriefing } from './briefing.js';
 import { digestContent, plainText } from './content.js';
 import { DocumentError } from './errors.js';
+import { htmlTooComplex, normalizeDocument } from './normalize.js';
 import { httpUrl, utcTime } from './values.js';
 
 const rendered = z.looseObject({ rendered: z.string() });
@@ -50,9 +51,11 @@ const REQUIRED = [['id'], ['title', 'rendered'], ['content', 'rendered'], ['link
  * @throws {DocumentError} `DOCUMENT_INVALID` naming the field(s) that are missing or wrong.
  */
 export function parseWordPressPost(raw: unknown, source: string): ParsedBriefing {
-  const post = readPost(raw);
+  const post = readPost(normalizeDocument(raw));
+  const tooComplex = htmlTooComplex(post.title.rendered, 'title') ?? htmlTooComplex(post.content.rendered);
+  if (tooComplex) throw invalid(tooComplex);
   const title = plainText(post.title.rendered);
-  if (title === '') throw invalid('empty field "title.rendered"');
+  if (title === '') throw invalid('title is empty after removing markup');
   const url = postLink(post.link);
   const publishedAt = postTime(post, 'date_gmt', 'date');
   const modifiedAt = postTime(post, 'modified_gmt', 'modified') ?? publishedAt;

@@ -215,7 +215,7 @@ describe('WordPressClient: changes since a cursor', () => {
     const entries = await run(client(server));
     expect(ids(entries)).toEqual(['1', '3']);
     const bad = entries.find((e) => 'error' in e);
-    expect(bad && 'error' in bad ? bad.error.reason : '').toBe('empty field "title.rendered"');
+    expect(bad && 'error' in bad ? bad.error.reason : '').toBe('title is empty after removing markup');
     expect(bad && 'error' in bad ? bad.origin : '').toBe(`${server.origin}/?p=2`);
   });
 

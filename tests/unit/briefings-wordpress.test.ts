@@ -128,7 +128,7 @@ describe('parseWordPressPost rejections', () => {
     ['title', { title: undefined }, 'missing field "title.rendered"'],
     ['title.rendered', { title: {} }, 'missing field "title.rendered"'],
     ['content', { content: undefined }, 'missing field "content.rendered"'],
-    ['an empty title', { title: { rendered: ' <b></b> ' } }, 'empty field "title.rendered"'],
+    ['an empty title', { title: { rendered: ' <b></b> ' } }, 'title is empty after removing markup'],
     ['a javascript: link', { link: 'javascript:alert(1)' }, 'field "link" must be an http(s) URL'],
     ['a garbled date', { date_gmt: 'yesterday' }, 'field "date_gmt" is not a date-time'],
   ])('rejects a post with %s, naming the field', (_what, overrides, reason) => {

@@ -2,11 +2,16 @@ import type { ParsedBriefing } from '../briefing.js';
 import type { DocumentError } from '../errors.js';
 import { FetchError } from './fetch.js';
 
+/** A document a source could not read: where it came from, why, its start, and its own id when known. */
+export interface Rejected {
+  origin: string;
+  error: DocumentError;
+  excerpt: string;
+  documentId?: string;
+}
+
 /** One thing a source yields: a parsed briefing, a document it could not read, or a publisher id no longer published. */
-export type SourceEntry =
-  | { briefing: ParsedBriefing }
-  | { rejected: { origin: string; error: DocumentError; excerpt: string } }
-  | { unpublished: string };
+export type SourceEntry = { briefing: ParsedBriefing } | { rejected: Rejected } | { unpublished: string };
 
 /**
  * One collection run of a source. `entries` are consumed first; `commit` then records how far

@@ -12,6 +12,7 @@ import {
   looksOff,
   type PostMeta,
   parse,
+  postId,
   postMeta,
 } from './wordpress-posts.js';
 import { completeTerms, type Term } from './wordpress-terms.js';
@@ -62,7 +63,7 @@ export type WordPressEntry =
       /** ISO 8601 UTC, e.g. `2024-01-03T00:30:00Z`. */
       modifiedGmt: string;
     }
-  | { error: DocumentError; origin: string; excerpt: string };
+  | { error: DocumentError; origin: string; excerpt: string; documentId?: string };
 
 /** Stable SourceError codes raised here (besides the `FETCH_*` codes of `FetchError`). */
 export type WordPressErrorCode =
@@ -219,7 +220,7 @@ export class WordPressClient {
       for (const [index, raw] of answer.posts.entries()) {
         const meta = postMeta(raw);
         if (meta instanceof DocumentError) {
-          yield { error: meta, origin: `${answer.url}#${index}`, excerpt: excerpt(raw) };
+          yield this.refused(raw, meta, `${answer.url}#${index}`);
           continue;
         }
         lowest = Math.min(lowest, meta[axis.time]);
@@ -259,8 +260,7 @@ export class WordPressClient {
       }
       for (const [index, raw] of answer.posts.entries()) {
         const meta = postMeta(raw);
-        if (meta instanceof DocumentError)
-          yield { error: meta, origin: `${answer.url}#${index}`, excerpt: excerpt(raw) };
+        if (meta instanceof DocumentError) yield this.refused(raw, meta, `${answer.url}#${index}`);
         else yield* this.accept(raw, meta, axis, mark, track);
       }
       const changed = total !== undefined && answer.total !== undefined && answer.total !== total;
@@ -269,6 +269,13 @@ export class WordPressClient {
       else if (answer.posts.length < this.perPage) return;
       else page += 1;
     }
+  }
+
+  /** A post that could not be read, with its id and `?p=` address when it has an id. */
+  private refused(raw: unknown, error: DocumentError, fallback: string): WordPressEntry {
+    const id = postId(raw);
+    if (id === undefined) return { error, origin: fallback, excerpt: excerpt(raw) };
+    return { error, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw), documentId: id };
   }
 
   /** Yield a post unless it is behind the mark or this version was yielded in this run; advance the mark. */
@@ -294,8 +301,7 @@ export class WordPressClient {
     yielded.set(id, modified);
     track();
     const briefing = parse(raw, this.sourceId);
-    if (briefing instanceof DocumentError)
-      yield { error: briefing, origin: `${this.base}/?p=${id}`, excerpt: excerpt(raw) };
+    if (briefing instanceof DocumentError) yield this.refused(raw, briefing, `${this.base}/?p=${id}`);
     else yield { raw, briefing, id, modifiedGmt: isoSeconds(modified) };
   }
 

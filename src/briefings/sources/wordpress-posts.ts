@@ -8,6 +8,8 @@ import type { FetchResult } from './fetch.js';
 
 const WP_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 const EXCERPT_CHARS = 2000;
+/** How far ahead of this machine's clock a post's modified time may be (the site's clock may run fast). */
+export const FUTURE_SKEW_MS = 5 * 60_000;
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -46,9 +48,12 @@ export interface PostMeta {
 }
 
 /** What the cursor needs from a post: its id and times (GMT, else local read as UTC). */
-export function postMeta(raw: unknown): PostMeta | DocumentError {
+export function postMeta(raw: unknown, now = Date.now()): PostMeta | DocumentError {
   if (!isRecord(raw)) return new DocumentError('DOCUMENT_INVALID', 'expected a JSON object (a WordPress post)');
-  const id = typeof raw.id === 'number' || (typeof raw.id === 'string' && /^\d+$/.test(raw.id)) ? String(raw.id) : '';
+  const id = postId(raw) ?? '';
+  if ('modified_gmt' in raw && (typeof raw.modified_gmt !== 'string' || raw.modified_gmt.trim() === '')) {
+    return new DocumentError('DOCUMENT_INVALID', 'modified time is empty (field "modified_gmt")');
+  }
   const field = raw.modified_gmt ? 'modified_gmt' : raw.modified ? 'modified' : raw.date_gmt ? 'date_gmt' : undefined;
   const missing = [...(id === '' ? ['"id"'] : []), ...(field === undefined ? ['"modified_gmt"'] : [])];
   if (missing.length > 0) {
@@ -56,8 +61,22 @@ export function postMeta(raw: unknown): PostMeta | DocumentError {
   }
   const modified = field === undefined ? Number.NaN : wpTime(raw[field]);
   if (Number.isNaN(modified)) return new DocumentError('DOCUMENT_INVALID', `field "${field}" is not a date-time`);
+  if (modified > now + FUTURE_SKEW_MS) {
+    return new DocumentError(
+      'DOCUMENT_INVALID',
+      `modified time ${isoSeconds(modified)} is in the future (more than ${FUTURE_SKEW_MS / 60_000} minutes ahead of this machine's clock)`,
+    );
+  }
   const date = wpTime(raw.date_gmt || raw.date);
   return { id, modified, published: Number.isNaN(date) ? modified : date };
+}
+
+/** A post's id as the REST API gives it, or undefined when it has none that is usable. */
+export function postId(raw: unknown): string | undefined {
+  if (!isRecord(raw)) return undefined;
+  return typeof raw.id === 'number' || (typeof raw.id === 'string' && /^\d+$/.test(raw.id))
+    ? String(raw.id)
+    : undefined;
 }
 
 /** A post the parser would reject, checked here so callers get the reason with the run. */
