@@ -12,7 +12,7 @@ export interface QuarantinedDocument {
   documentId?: string;
   code: string;
   reason: string;
-  /** How many runs met this document (one entry per document: a repeat updates it). */
+  /** How many times runs met this document (one entry per document: a repeat updates it). */
   times?: number;
   /** The start of the document, for a human to look at (at most 2,000 characters). */
   excerpt: string;

@@ -22,6 +22,8 @@ export interface WpPost {
   content: string;
   categories: number[];
   tags: number[];
+  /** Fields of the REST answer to replace as they are (an empty `modified_gmt`, say). */
+  raw?: Record<string, unknown>;
 }
 
 export interface WpBehaviour {
@@ -378,6 +380,7 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
           { taxonomy: 'post_tag', embeddable: true, href: `${o}/wp-json/wp/v2/tags?post=${q.id}` },
         ],
       },
+      ...q.raw,
     };
     if (embed) {
       post._embedded = {
