@@ -149,3 +149,55 @@ describe('poison documents mid-page among good posts', () => {
     expect(future?.times).toBeGreaterThan(timesAfterFirstRun);
   });
 });
+
+describe('a page over maxBytes', () => {
+  const redis = testRedis('poison-page');
+  const client = redis.connect();
+  const k = keys(redis.prefix);
+  const store = new BriefingStore(client, k);
+  const quarantine = new Quarantine(client, k);
+  const classify = createClassifier([{ slug: 'all', name: 'All', terms: [], keywords: [] }], 'all');
+  let wp: WordPressServer;
+
+  beforeAll(async () => {
+    wp = await startWordPressServer({ posts: 0 });
+  });
+  afterAll(async () => {
+    await wp.close();
+    await redis.cleanup();
+  });
+
+  it('is read again in halves down to one post; the post too large by itself is quarantined with its id', async () => {
+    const start = Date.now() - 3_600_000;
+    const made: WpPost[] = [];
+    for (let i = 0; i < 150; i++) {
+      const t = start + i * 1000;
+      // Post 37 alone is over the limit; posts 60-69 are large enough that no page of 100 fits.
+      const content =
+        i === 37
+          ? `<p>${'big '.repeat(80_000)}</p>`
+          : `<p>${(i >= 60 && i < 70 ? 'mid ' : 'ok ').repeat(i >= 60 && i < 70 ? 12_000 : 5)}</p>`;
+      made.push(wp.publish({ date: t, modified: t, title: `Post ${i}`, content }));
+    }
+    const source = sourceSchema.parse({
+      id: 'wp',
+      type: 'wordpress',
+      url: wp.origin,
+      allowPrivate: true,
+      maxBytes: 300_000,
+    });
+    const report = await new Collector(store, quarantine, new CursorStore(client, k), classify).collect(source);
+    console.log(
+      `oversized pages: 150 posts, maxBytes 300000 → ${report.new} collected, ${report.quarantined} quarantined`,
+    );
+    expect(report.new).toBe(149);
+    const big = made[37];
+    const entries = await quarantine.list();
+    expect(entries.map((e) => [e.documentId, e.reason])).toEqual([
+      [String(big?.id), 'post is larger than 300000 bytes by itself'],
+    ]);
+    for (const post of made.filter((p) => p !== big))
+      expect(await store.get(briefingId('wp', String(post.id))), `post ${post.id}`).not.toBeNull();
+    expect(wp.postRequests().some((u) => u.searchParams.get('_fields') === 'id')).toBe(true);
+  });
+});

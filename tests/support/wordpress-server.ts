@@ -242,12 +242,20 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
       bounds[name] = Date.parse(/[Zz]|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`);
     }
     const orderby = p.get('orderby') ?? 'date';
-    if (!['date', 'modified', 'id'].includes(orderby)) {
+    if (!['date', 'modified', 'id', 'include'].includes(orderby)) {
       return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): orderby');
     }
     const paged = paging(url, res);
     if (!paged) return;
-    const key = (q: WpPost) => (orderby === 'modified' ? q.modified : orderby === 'date' ? q.date : q.id);
+    const asked = (p.get('include') ?? '').split(',');
+    const key = (q: WpPost) =>
+      orderby === 'modified'
+        ? q.modified
+        : orderby === 'date'
+          ? q.date
+          : orderby === 'include'
+            ? asked.indexOf(String(q.id))
+            : q.id;
     const dir = (p.get('order') ?? 'desc') === 'asc' ? 1 : -1;
     const shuffle = new Map<number, number>();
     const tie = (q: WpPost) => {
@@ -275,7 +283,10 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
     }
     const slice = matching.slice((paged.page - 1) * paged.perPage, paged.page * paged.perPage);
     const embed = p.has('_embed');
-    const body: unknown[] = slice.map((q) => render(q, embed));
+    const fields = p.get('_fields')?.split(',');
+    const body: unknown[] = slice
+      .map((q) => render(q, embed))
+      .map((r) => (fields ? Object.fromEntries(fields.map((f) => [f, r[f]])) : r));
     if (state.behaviour.duplicateFirst && body.length >= 2) body[body.length - 1] = body[0];
     const huge = state.behaviour.hugeBytes;
     if (huge)

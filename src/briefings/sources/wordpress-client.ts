@@ -94,6 +94,17 @@ interface Mark {
   atHigh: Set<string>;
 }
 
+/** A page of posts as read: the posts, how many the page held, and those refused for their size. */
+interface Page {
+  posts: unknown[];
+  url: string;
+  total?: number;
+  count: number;
+  refused: WordPressEntry[];
+}
+
+const tooLarge = (err: unknown): boolean => err instanceof SourceError && err.code === 'FETCH_TOO_LARGE';
+
 /** Per run: the version of each post yielded (id → modified), terms fetched, requests made. */
 interface RunState {
   yielded: Map<string, number>;
@@ -215,6 +226,7 @@ export class WordPressClient {
       if (after !== undefined) params[axis.after] = isoSeconds(after);
       const answer = await this.posts(params, page > 1);
       if (answer === END) return;
+      yield* answer.refused;
       let lowest = Number.POSITIVE_INFINITY;
       let highest = Number.NEGATIVE_INFINITY;
       for (const [index, raw] of answer.posts.entries()) {
@@ -227,7 +239,7 @@ export class WordPressClient {
         highest = Math.max(highest, meta[axis.time]);
         yield* this.accept(raw, meta, axis, mark, track);
       }
-      if (answer.posts.length < this.perPage) return;
+      if (answer.count < this.perPage) return;
       const next = mark.high === undefined ? undefined : mark.high - this.overlapMs;
       if (lowest === highest) {
         // One second fills the page: read that second on its own, in a stable order, then go past it.
@@ -258,6 +270,7 @@ export class WordPressClient {
         page = 1;
         continue;
       }
+      yield* answer.refused;
       for (const [index, raw] of answer.posts.entries()) {
         const meta = postMeta(raw);
         if (meta instanceof DocumentError) yield this.refused(raw, meta, `${answer.url}#${index}`);
@@ -266,7 +279,7 @@ export class WordPressClient {
       const changed = total !== undefined && answer.total !== undefined && answer.total !== total;
       total = answer.total;
       if (changed) page = 1;
-      else if (answer.posts.length < this.perPage) return;
+      else if (answer.count < this.perPage) return;
       else page += 1;
     }
   }
@@ -316,8 +329,54 @@ export class WordPressClient {
     return params;
   }
 
+  /**
+   * One page of posts; END past the last page. A page over `maxBytes` is read again in halves
+   * (`include` of its ids, learnt from a `_fields=id` answer), down to single posts: a post too
+   * large by itself is refused with its id and the rest of the page is read. `count` is how many
+   * posts the page held, refused ones included.
+   */
+  private async posts(params: Record<string, string>, pageMayEnd: boolean): Promise<Page | typeof END> {
+    try {
+      const whole = await this.fetchPosts(params, pageMayEnd);
+      return whole === END ? END : { ...whole, count: whole.posts.length, refused: [] };
+    } catch (err) {
+      if (!tooLarge(err)) throw err;
+    }
+    const { _embed, ...plain } = params;
+    const listed = await this.getJson('/wp/v2/posts', { ...plain, _fields: 'id' }, pageMayEnd);
+    if (listed === END) return END;
+    const ids = (Array.isArray(listed.json) ? listed.json : []).flatMap((p: unknown) => postId(p) ?? []);
+    const page: Page = { posts: [], url: listed.url, count: ids.length, refused: [] };
+    const read = async (chunk: string[]): Promise<void> => {
+      try {
+        const query = { include: chunk.join(','), orderby: 'include', order: 'asc', per_page: String(chunk.length) };
+        const part = await this.fetchPosts(_embed === undefined ? query : { ...query, _embed }, false);
+        if (part !== END) page.posts.push(...part.posts);
+      } catch (err) {
+        if (!tooLarge(err)) throw err;
+        const [id, ...rest] = chunk;
+        if (rest.length === 0 && id !== undefined) {
+          const error = new DocumentError(
+            'DOCUMENT_UNREADABLE',
+            `post is larger than ${this.policy.maxBytes} bytes by itself`,
+          );
+          page.refused.push({ error, origin: `${this.base}/?p=${id}`, excerpt: `{"id":${id}}`, documentId: id });
+          return;
+        }
+        const half = Math.ceil(chunk.length / 2);
+        await read(chunk.slice(0, half));
+        await read(chunk.slice(half));
+      }
+    };
+    await read(ids);
+    // In the page's own order (the walk's keyset relies on it), whatever order the pieces came in.
+    const at = new Map(ids.map((id, i) => [id, i]));
+    page.posts.sort((a, z) => (at.get(postId(a) ?? '') ?? 0) - (at.get(postId(z) ?? '') ?? 0));
+    return page;
+  }
+
   /** One page of posts, with terms beyond the embedded 10 filled in; END past the last page. */
-  private async posts(
+  private async fetchPosts(
     params: Record<string, string>,
     pageMayEnd: boolean,
   ): Promise<{ posts: unknown[]; url: string; total?: number } | typeof END> {
