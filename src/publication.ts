@@ -90,6 +90,20 @@ const remote = {
   allowPrivate: z.boolean().default(false),
   /** Cap on one request, body included. @defaultValue 15 */
   timeoutSeconds: z.number().positive().max(300).default(15),
+  /**
+   * Hosts besides the source's own that a briefing's link may point to (`www.example.com`, or
+   * `*.example.com` for its subdomains). A link elsewhere, or not http(s), is dropped: the card
+   * has no "Read more" and the quarantine lists the briefing as a warning. @defaultValue []
+   */
+  linkHosts: z
+    .array(
+      z
+        .string()
+        .regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a host name, or *.domain for its subdomains')
+        .transform((h) => h.toLowerCase()),
+    )
+    .max(100)
+    .default([]),
   /** Cap on one response body. @defaultValue 5 MB */
   maxBytes: z
     .number()

@@ -3,6 +3,7 @@ import type { Classifier } from '../topics/classify.js';
 import { type Briefing, briefingId, type ParsedBriefing } from './briefing.js';
 import type { CursorStore } from './cursors.js';
 import { DocumentError } from './errors.js';
+import { judgeLink, type LinkPolicy } from './links.js';
 import type { Quarantine, QuarantinedDocument } from './quarantine.js';
 import { feedRun } from './sources/feed-source.js';
 import { filesRun } from './sources/files-source.js';
@@ -56,7 +57,8 @@ export class Collector {
   }
 
   async collect(source: Source, onProgress?: CollectProgress): Promise<CollectReport> {
-    return this.drain(source.id, this.open(source), onProgress);
+    const links = source.type === 'wordpress' ? { url: source.url, linkHosts: source.linkHosts } : undefined;
+    return this.drain(source.id, this.open(source), onProgress, links);
   }
 
   /** Import WordPress post JSON from a file or directory (the `import` command). */
@@ -94,11 +96,17 @@ export class Collector {
     }
   }
 
-  private async drain(sourceId: string, run: SourceRun, onProgress?: CollectProgress): Promise<CollectReport> {
+  private async drain(
+    sourceId: string,
+    run: SourceRun,
+    onProgress?: CollectProgress,
+    links?: LinkPolicy,
+  ): Promise<CollectReport> {
     const report: CollectReport = { source: sourceId, new: 0, updated: 0, unchanged: 0, quarantined: 0 };
     for await (const entry of run.entries) {
       if ('briefing' in entry) {
-        const outcome = await this.accept(sourceId, entry.briefing).catch((err: unknown) => err);
+        const briefing = links ? await this.checkLink(sourceId, entry.briefing, links) : entry.briefing;
+        const outcome = await this.accept(sourceId, briefing).catch((err: unknown) => err);
         if (typeof outcome === 'string') report[outcome as UpsertOutcome] += 1;
         else {
           // The store refused this one document (a Redis script error, say): it waits in the
@@ -141,6 +149,26 @@ export class Collector {
   private async accept(sourceId: string, parsed: ParsedBriefing): Promise<UpsertOutcome> {
     const briefing: Briefing = { ...parsed, id: briefingId(sourceId, parsed.sourceId), topics: this.classify(parsed) };
     return this.store.upsert(briefing, this.now());
+  }
+
+  /**
+   * The briefing with its link as it may be emailed (https upgraded), or without a link when it
+   * points off the source's hosts or is not http(s); such a briefing is listed in the quarantine
+   * as a warning (it is still collected and sent, without "Read more").
+   */
+  private async checkLink(source: string, b: ParsedBriefing, links: LinkPolicy): Promise<ParsedBriefing> {
+    const verdict = judgeLink(b.url, links);
+    if ('url' in verdict) return verdict.url === b.url ? b : { ...b, url: verdict.url };
+    await this.quarantine.add({
+      source,
+      origin: b.url,
+      documentId: b.sourceId,
+      severity: 'warning',
+      code: 'LINK_REFUSED',
+      reason: `${verdict.refused}: sent without a "Read more" link`,
+      excerpt: JSON.stringify({ title: b.title, url: b.url }),
+    });
+    return { ...b, url: '' };
   }
 
   private async reject(source: string, r: Rejected): Promise<void> {

@@ -10,6 +10,8 @@ export interface QuarantinedDocument {
   origin: string;
   /** The document's own id at its source (a WordPress post id), when it could be read. */
   documentId?: string;
+  /** `warning`: the document was collected, with something taken out (its link, say). */
+  severity?: 'warning';
   code: string;
   reason: string;
   /** How many times runs met this document (one entry per document: a repeat updates it). */

@@ -47,14 +47,11 @@ export function cardProblem(b: EditionBriefing): string | null {
     if (RESERVED.test(value)) return `reserved character in ${field}`;
   }
   if (typeof b.title !== 'string' || !b.title.trim()) return 'empty title';
-  let url: URL;
-  try {
-    url = new URL(b.url);
-  } catch {
-    return 'url is not a valid URL';
+  // An empty url: collected without a link it may carry, a card without "Read more".
+  if (b.url !== '') {
+    const problem = urlProblem(b.url);
+    if (problem) return problem;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `url scheme ${url.protocol} is not http(s)`;
-  if (CONTROL.test(b.url)) return 'control character in url';
   // What stage 2 will parse: the card's text as stage 1 writes it (braces shielded, escaped).
   const card = CARD_TEXT.map((f) => hb.escapeExpression(String(b[f] ?? '').replaceAll('{', BRACE_SENTINEL))).join('\n');
   try {
@@ -84,4 +81,16 @@ export function vetEdition(edition: Edition): { edition: Edition; dropped: Dropp
     .filter((s) => s.briefings.length > 0);
   if (dropped.size === 0) return { edition, dropped: [] };
   return { edition: { ...edition, sections }, dropped: [...dropped.values()] };
+}
+
+function urlProblem(link: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return 'url is not a valid URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `url scheme ${url.protocol} is not http(s)`;
+  if (CONTROL.test(link)) return 'control character in url';
+  return null;
 }

@@ -138,12 +138,25 @@ describe('poison documents mid-page among good posts', () => {
   it('the next run meets the far-future post again and updates its entry; a new post is collected', async () => {
     const now = Math.floor(Date.now() / 1000) * 1000;
     const later = wp.publish({ date: now, modified: now, title: 'Published afterwards', content: '<p>New.</p>' });
+    const offsite = wp.publish({
+      date: now,
+      modified: now,
+      title: 'Links away',
+      raw: { link: 'https://evil.example/x' },
+    });
     const second = await collector().collect(source);
-    expect(second.new).toBe(1);
+    expect(second.new).toBe(2);
+    // A link off the site's host is dropped (no "Read more") and listed as a warning.
+    expect((await store.get(briefingId('wp', String(offsite.id))))?.url).toBe('');
+    const warning = (await quarantine.list(1000)).find((e) => e.documentId === String(offsite.id));
+    expect(warning).toMatchObject({ severity: 'warning', code: 'LINK_REFUSED' });
+    expect(warning?.reason).toMatch(
+      /^link points to evil\.example, not to 127\.0\.0\.1 .*: sent without a "Read more" link$/,
+    );
     expect(await store.get(briefingId('wp', String(later.id)))).not.toBeNull();
     const entries = await quarantine.list(1000);
     console.log(`second run: ${second.new} new, ${second.quarantined} met again; quarantine holds ${entries.length}`);
-    expect(entries).toHaveLength(POISON.filter((p) => p.reason).length);
+    expect(entries).toHaveLength(POISON.filter((p) => p.reason).length + 1);
     // Met again (in both walks, changes and recent publications): the one entry counts it.
     const future = entries.find((e) => e.documentId === String(poison.get('a far-future modified time')?.id));
     expect(future?.times).toBeGreaterThan(timesAfterFirstRun);

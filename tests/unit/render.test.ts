@@ -117,6 +117,21 @@ describe('stage 1: renderTopicSet', () => {
     expect(EVIL_LEAD.startsWith(both.preheader.slice(0, -1))).toBe(true);
   });
 
+  it('renders a briefing collected without a link as a card with no link and no "Read more"', async () => {
+    const linkless = briefing('offsite', 'Links away', { url: '' });
+    const ed: Edition = {
+      ...edition,
+      sections: [{ topic: 'diplomacy', name: 'Diplomacy', briefings: [linkless, b2] }],
+    };
+    const out = await render(['diplomacy'], ed);
+    expect(out.dropped ?? []).toEqual([]);
+    expect(hrefs(out.html)).not.toContain('');
+    expect(out.html).toContain('Links away');
+    expect(out.html.match(/>Read more</g)).toHaveLength(1); // b2's only
+    expect(flat(out.text)).toContain('Links away');
+    expect(out.text.match(/Read more:/g)).toHaveLength(1);
+  });
+
   it('refuses an unknown template name', async () => {
     await expect(render(['economy'], edition, { ...list, template: 'nope' })).rejects.toMatchObject({
       code: 'TEMPLATE_UNKNOWN',
