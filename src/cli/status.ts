@@ -14,7 +14,13 @@ export async function showQuarantine(s: Services, limit: number, out: Out | null
     out('The quarantine is empty.');
     return;
   }
-  for (const d of docs) out(`${d.at}  ${d.id}  ${d.source}  ${d.origin}\n  ${d.code}: ${d.reason}`);
+  for (const d of docs) {
+    const what = [d.severity === 'warning' ? 'warning (collected)' : '', d.documentId ? `post ${d.documentId}` : '']
+      .filter(Boolean)
+      .join(', ');
+    const seen = (d.times ?? 1) > 1 ? ` (met ${d.times} times)` : '';
+    out(`${d.at}  ${d.id}  ${d.source}  ${d.origin}${what ? `  [${what}]` : ''}${seen}\n  ${d.code}: ${d.reason}`);
+  }
 }
 
 /** Retry quarantined documents; returns a one-line summary. Unknown ids are a usage error. */
