@@ -4,6 +4,7 @@ import { type Briefing, briefingId, type ParsedBriefing } from './briefing.js';
 import type { CursorStore } from './cursors.js';
 import { DocumentError } from './errors.js';
 import { judgeLink, type LinkPolicy } from './links.js';
+import { normalizeDocument } from './normalize.js';
 import type { Quarantine, QuarantinedDocument } from './quarantine.js';
 import { feedRun } from './sources/feed-source.js';
 import { filesRun } from './sources/files-source.js';
@@ -105,7 +106,9 @@ export class Collector {
     const report: CollectReport = { source: sourceId, new: 0, updated: 0, unchanged: 0, quarantined: 0 };
     for await (const entry of run.entries) {
       if ('briefing' in entry) {
-        const briefing = links ? await this.checkLink(sourceId, entry.briefing, links) : entry.briefing;
+        // Every source's text cleaned once here (WordPress posts are already cleaned as read).
+        const clean = normalizeDocument(entry.briefing) as ParsedBriefing;
+        const briefing = links ? await this.checkLink(sourceId, clean, links) : clean;
         const outcome = await this.accept(sourceId, briefing).catch((err: unknown) => err);
         if (typeof outcome === 'string') report[outcome as UpsertOutcome] += 1;
         else {

@@ -90,6 +90,14 @@ describe('collecting an RSS feed', () => {
     );
   });
 
+  it('cleans the text of an item on the way in: DEL and C1 controls (legal in XML) are removed', async () => {
+    server.change(rss.replace('Seoul&#8217;s chip subsidies', 'Seoul&#8217;s&#x7f; chip&#x9d; subsidies'), '"v2c"');
+    await collector.collect(source);
+    expect((await store.get(briefingId('rss', 'https://koreapro.example/?p=101')))?.title).toBe(
+      'Seoul’s chip subsidies & the Beijing question',
+    );
+  });
+
   it('refuses a private target unless the source allows it', async () => {
     const guarded = sourceSchema.parse({
       id: 'rss-guarded',
