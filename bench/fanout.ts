@@ -40,11 +40,12 @@ export interface FanoutResult {
   /** SMTP connections per process, the same for every row. */
   connections: number;
   rows: FanoutRow[];
-  ratioToCeiling: number;
+  /** gazette / ceiling (absent when either row was not run: `--rows`). */
+  ratioToCeiling?: number;
   /** gazette / naive, where naive is Gazette with MAIL_COMPOSE=sendMail (the path before the fast one). */
-  ratioToNaive: number;
+  ratioToNaive?: number;
   /** gazette / a bare nodemailer sendMail loop without Redis or ledger (for reference). */
-  ratioToBareSendMail: number;
+  ratioToBareSendMail?: number;
   /** Worker CPU per message of the DKIM row minus the gazette row (noisy: two runs). */
   dkimMicrosPerMessage?: number;
   /** DKIM_ALGORITHM of the DKIM row. */
@@ -260,7 +261,10 @@ export async function runFanout(o: {
   /** DKIM_ALGORITHM of the DKIM row (comma-separated); empty: no DKIM row. */
   dkim: DkimAlgorithm[];
   connections: number;
+  /** The rows to run (default all): gazette, ceiling, naive, bare, dkim. The gazette row always runs. */
+  only?: ReadonlySet<string>;
 }): Promise<FanoutResult> {
+  const wanted = (row: string) => !o.only || o.only.has(row);
   const redis = await startPrivateRedis(15_000, ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
   const sink = await startSink();
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-bench-'));
@@ -269,33 +273,39 @@ export async function runFanout(o: {
     const gazette = await gazetteRow('gazette', { redisUrl: redis.url, dir, readers: o.readers, sink, extra: pool });
     const messageFile = path.join(dir, 'message.json');
     await writeFile(messageFile, gazette.sample ?? '');
-    const ceiling = await poolRow('ceiling (raw, pre-built)', 'ceiling', {
-      readers: o.readers,
-      sink,
-      messageFile,
-      connections: o.connections,
-    });
+    const ceiling = wanted('ceiling')
+      ? await poolRow('ceiling (raw, pre-built)', 'ceiling', {
+          readers: o.readers,
+          sink,
+          messageFile,
+          connections: o.connections,
+        })
+      : undefined;
     // Naive: Gazette itself as it was before the fast path (MAIL_COMPOSE=sendMail: nodemailer
     // composes every message), with the same Redis, ledger, workers, sink and pool.
-    const naive = await gazetteRow('naive (Gazette, sendMail each)', {
-      redisUrl: redis.url,
-      dir,
-      readers: o.readers,
-      sink,
-      extra: { ...pool, MAIL_COMPOSE: 'sendMail' },
-    });
+    const naive = wanted('naive')
+      ? await gazetteRow('naive (Gazette, sendMail each)', {
+          redisUrl: redis.url,
+          dir,
+          readers: o.readers,
+          sink,
+          extra: { ...pool, MAIL_COMPOSE: 'sendMail' },
+        })
+      : undefined;
     // For reference: sendMail alone in a loop (no Redis, no ledger, no queue).
-    const bareSendMail = await poolRow('bare sendMail loop (no Redis)', 'naive', {
-      readers: o.readers,
-      sink,
-      messageFile,
-      connections: o.connections,
-    });
-    const rows = [gazette.row, ceiling, naive.row, bareSendMail];
+    const bareSendMail = wanted('bare')
+      ? await poolRow('bare sendMail loop (no Redis)', 'naive', {
+          readers: o.readers,
+          sink,
+          messageFile,
+          connections: o.connections,
+        })
+      : undefined;
+    const rows = [gazette.row, ceiling, naive?.row, bareSendMail].filter((r): r is FanoutRow => r !== undefined);
     let dkimMicrosPerMessage: number | undefined;
     let dkimMicrosPerSignature: number | undefined;
     let dkimMicrosBySetting: Record<string, number> | undefined;
-    if (o.dkim.length > 0) {
+    if (o.dkim.length > 0 && wanted('dkim')) {
       const keys = benchKeys();
       const files = await Promise.all(
         o.dkim.map(async (algorithm) => {
@@ -334,9 +344,9 @@ export async function runFanout(o: {
       readers: o.readers,
       connections: o.connections,
       rows,
-      ratioToCeiling: gazette.row.msgPerSec / ceiling.msgPerSec,
-      ratioToNaive: gazette.row.msgPerSec / naive.row.msgPerSec,
-      ratioToBareSendMail: gazette.row.msgPerSec / bareSendMail.msgPerSec,
+      ...(ceiling ? { ratioToCeiling: gazette.row.msgPerSec / ceiling.msgPerSec } : {}),
+      ...(naive ? { ratioToNaive: gazette.row.msgPerSec / naive.row.msgPerSec } : {}),
+      ...(bareSendMail ? { ratioToBareSendMail: gazette.row.msgPerSec / bareSendMail.msgPerSec } : {}),
       ...(dkimMicrosPerMessage !== undefined ? { dkimMicrosPerMessage } : {}),
       ...(dkimMicrosPerSignature !== undefined ? { dkimMicrosPerSignature } : {}),
       ...(dkimMicrosBySetting ? { dkimAlgorithm: o.dkim.join(','), dkimMicrosBySetting } : {}),
