@@ -21,6 +21,7 @@ import { startPrivateRedis } from '../src/store/private-redis.js';
 import { BENCH_SLOT, LISTS, readerPlan, seedBench, writeBenchPublication } from './support/fixture.js';
 import { benchContainer, benchEnv, startWorkerProcesses } from './support/gazette.js';
 import { cpuMicros, forkTs, nextMessage, peakRss, type SinkCount, startSink, stop, tail } from './support/procs.js';
+import { editionKeyBytes, usedMemory } from './support/redis-bytes.js';
 
 export interface FanoutRow {
   row: string;
@@ -29,7 +30,10 @@ export interface FanoutRow {
   msgPerSec: number;
   cpuMicrosPerMessage: number;
   peakRssMB: number;
+  /** MEMORY USAGE of the keys the edition wrote, per reader ({@link editionKeyBytes}). */
   redisBytesPerReader?: number;
+  /** Redis `used_memory` growth per reader over the edition (includes keyspace-table resizes). */
+  usedMemoryPerReader?: number;
   mjmlCompiles?: number;
   topicSets?: number;
   messageKB?: number;
@@ -119,7 +123,7 @@ async function gazetteRow(
   try {
     process.stderr.write(`  ${row}: seeding ${o.readers} readers…\n`);
     await seedBench(c, o.readers);
-    const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+    const before = { used: await usedMemory(admin), keys: await editionKeyBytes(admin, prefix) };
     const workers = await startWorkerProcesses(WORKERS, env);
     try {
       const cpu0 = workers.map((w) => cpuMicros(w.pid ?? 0));
@@ -130,7 +134,7 @@ async function gazetteRow(
       const got = await waitForCount(o.sink, o.readers, Math.max(60_000, o.readers * 25));
       const cpu = workers.reduce((sum, w, i) => sum + cpuMicros(w.pid ?? 0) - (cpu0[i] ?? 0), 0);
       const rss = Math.max(...workers.map((w) => peakRss(w.pid ?? 0)));
-      const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+      const after = { used: await usedMemory(admin), keys: await editionKeyBytes(admin, prefix) };
       let compiles = 0;
       for (const r of runs) if (r.status !== 'skipped') compiles += Number(r.result.renders ?? 0);
       const topicSets = new Set(
@@ -146,7 +150,8 @@ async function gazetteRow(
           msgPerSec: got.count / seconds,
           cpuMicrosPerMessage: cpu / got.count,
           peakRssMB: rss / 2 ** 20,
-          redisBytesPerReader: (after - before) / o.readers,
+          redisBytesPerReader: (after.keys - before.keys) / o.readers,
+          usedMemoryPerReader: (after.used - before.used) / o.readers,
           mjmlCompiles: compiles,
           topicSets,
           messageKB: got.bytes / got.count / 1000,

@@ -91,6 +91,7 @@ if (sections.has('fanout')) {
       'CPU µs/msg': r.cpuMicrosPerMessage,
       'peak RSS MB/worker': r.peakRssMB,
       'Redis B/reader': r.redisBytesPerReader ?? '',
+      'used_memory B/reader': r.usedMemoryPerReader ?? '',
       'MJML compiles': r.mjmlCompiles ?? '',
       'topic sets': r.topicSets ?? '',
       'KB/msg': r.messageKB ?? '',
@@ -126,6 +127,7 @@ if (sections.has('scale')) {
       'µs/reader': r.microsPerReader,
       'peak RSS MB': r.peakRssMB,
       'Redis B/reader': r.redisBytesPerReader,
+      'used_memory B/reader': r.usedMemoryPerReader,
       'seed s': r.seedSeconds,
     })),
   );
@@ -153,4 +155,6 @@ result.seconds = (Date.now() - started.getTime()) / 1000;
 const outFile = values.out ? path.resolve(values.out) : path.join(ROOT, 'bench/results/latest.json');
 await mkdir(path.dirname(outFile), { recursive: true });
 await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`\nall sections in ${(result.seconds as number).toFixed(0)} s; written to ${path.relative(process.cwd(), outFile)}`);
+console.log(
+  `\nall sections in ${(result.seconds as number).toFixed(0)} s; written to ${path.relative(process.cwd(), outFile)}`,
+);

@@ -18,6 +18,7 @@ import { countingMailer } from './support/counting-mailer.js';
 import { BENCH_SLOT, LISTS, seedBench, writeBenchPublication } from './support/fixture.js';
 import { benchEnv } from './support/gazette.js';
 import { peakRss } from './support/procs.js';
+import { editionKeyBytes, usedMemory } from './support/redis-bytes.js';
 
 /** With BENCH_PROFILE=file.cpuprofile, a CPU profile of the edition alone (not the seeding). */
 async function startProfile(file: string | undefined): Promise<() => Promise<void>> {
@@ -47,7 +48,7 @@ const c = await createContainer(config, await loadPublication(config.publication
   mailer,
 });
 const admin = new Redis(redisUrl);
-const memory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+const memory = async () => ({ used: await usedMemory(admin), keys: await editionKeyBytes(admin, prefix) });
 try {
   const seedStart = performance.now();
   await seedBench(c, readers, 128);
@@ -69,7 +70,8 @@ try {
     seconds,
     microsPerReader: (seconds * 1e6) / readers,
     peakRssMB: peakRss(process.pid) / 2 ** 20,
-    redisBytesPerReader: (after - before) / readers,
+    redisBytesPerReader: (after.keys - before.keys) / readers,
+    usedMemoryPerReader: (after.used - before.used) / readers,
     messageKB: mailer.bytes / Math.max(1, mailer.count) / 1000,
   });
 } catch (err) {

@@ -9,7 +9,10 @@ export interface ScaleRow {
   seconds: number;
   microsPerReader: number;
   peakRssMB: number;
+  /** MEMORY USAGE of the keys the editions wrote, per reader. */
   redisBytesPerReader: number;
+  /** Redis `used_memory` growth per reader (includes keyspace-table resizes). */
+  usedMemoryPerReader: number;
   messageKB: number;
 }
 
