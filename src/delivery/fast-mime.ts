@@ -218,12 +218,52 @@ function dateHeader(now = Date.now()): string {
   return dateValue;
 }
 
-function headerLine(t: MessageTemplate, name: string, field: HeaderField, h: FastHeaders): string {
+/** nodemailer writes a display name of ASCII word characters and spaces as it is. */
+const WORD_NAME = /^[\w ]*$/;
+/**
+ * A lowercase dot-atom on an ASCII host name (no `xn--` label, labels of 1–63 characters):
+ * nodemailer's normalizing (punycode, quoting) gives it back unchanged.
+ */
+const PLAIN_ADDRESS = /^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A msg-id of printable ASCII in its angle brackets: nodemailer's encoding leaves it as it is. */
+const PLAIN_MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f-\x7e]+>$/;
+
+/**
+ * A recipient nodemailer would write and envelope unchanged (a word-character name, a plain
+ * address), so the fast path can skip its address parser; null for anything else, which goes
+ * through nodemailer. The fast-path tests hold both ways to the same bytes.
+ */
+function plainRecipient(to: Address): { header: string; address: string } | null {
+  const { name, address } = typeof to === 'string' ? { name: '', address: to } : to;
+  if (!PLAIN_ADDRESS.test(address) || address.includes('xn--') || !WORD_NAME.test(name)) return null;
+  return { header: name ? `${name} <${address}>` : address, address };
+}
+
+/** `Name: value` when it fits on one line (what foldLines leaves alone), else null. */
+function oneLine(name: string, value: string): string | null {
+  const line = `${name}: ${value}`;
+  return line.length < 76 ? line : null;
+}
+
+function headerLine(
+  t: MessageTemplate,
+  name: string,
+  field: HeaderField,
+  h: FastHeaders,
+  to: Address,
+  plain: { header: string } | null,
+): string {
   switch (field) {
     case 'to':
-      return foldLines(`${name}: ${headerNode.encodeHeaderValue(name, safeAddress(h.to) as never)}`, 76);
+      return (
+        (plain && oneLine(name, plain.header)) ??
+        foldLines(`${name}: ${headerNode.encodeHeaderValue(name, to as never)}`, 76)
+      );
     case 'messageId':
-      return foldLines(`${name}: ${headerNode.encodeHeaderValue(name, h.messageId)}`, 76);
+      return (
+        (PLAIN_MESSAGE_ID.test(h.messageId) && oneLine(name, h.messageId)) ||
+        foldLines(`${name}: ${headerNode.encodeHeaderValue(name, h.messageId)}`, 76)
+      );
     case 'unsubscribe': {
       const [list] = t.listHeaders({ unsubscribe: [[h.unsubscribe.https, h.unsubscribe.mailto]] });
       return foldLines(`${name}: ${(list?.value ?? []).map((v) => v.value).join(', ')}`);
@@ -236,14 +276,16 @@ function headerLine(t: MessageTemplate, name: string, field: HeaderField, h: Fas
 /** One reader's message: the template's bytes with this reader's headers and values. */
 export function fillTemplate(t: MessageTemplate, h: FastHeaders, values: SlotFill): FilledMessage {
   const out: Buffer[] = [];
+  const to = safeAddress(h.to);
+  const plain = plainRecipient(to);
   for (const p of t.pieces) {
     if (p.kind === 'bytes') out.push(p.bytes);
     // Headers may carry raw UTF-8 (a non-ASCII URL in List-Unsubscribe, as sendMail leaves it).
-    else if (p.kind === 'header') out.push(Buffer.from(headerLine(t, p.name, p.field, h), 'utf8'));
+    else if (p.kind === 'header') out.push(Buffer.from(headerLine(t, p.name, p.field, h, to, plain), 'utf8'));
     else fillPart(out, t.parts[p.part], values[p.part]);
   }
   // One node for every reader's envelope: a new MimeNode draws random bytes for its boundary.
-  const recipients = envelopeNode.setHeader('To', safeAddress(h.to) as never).getEnvelope().to;
+  const recipients = plain ? [plain.address] : envelopeNode.setHeader('To', to as never).getEnvelope().to;
   return {
     raw: Buffer.concat(out),
     envelope: { from: t.envelopeFrom, to: recipients },

@@ -32,6 +32,9 @@ function nameOf(i: number): string {
     () => '김민준 李明 Ωmega',
     () => `${'x'.repeat(i % 90)} é`,
     () => `Ada & <b>Lovelace</b> {{reader.name}} ${i}`,
+    // Word-character names, written as they are: around the 76-octet fold of the To line.
+    () => `Reader ${i}`,
+    () => `${'R'.repeat(40 + (i % 25))} ${i}`,
   ];
   return (kinds[i % kinds.length] as () => string)();
 }
@@ -49,7 +52,15 @@ function linksOf(i: number) {
 function messageFor(i: number, digest: Personalizer, topics: string[]): DigestMessage {
   const name = nameOf(i);
   const links = linksOf(i);
-  const email = `reader${i}@example.com`;
+  // Mostly plain addresses; some nodemailer rewrites (an upper-case domain, punycode, a long label).
+  const email =
+    i % 13 === 5
+      ? `Reader${i}@Example.COM`
+      : i % 13 === 7
+        ? `reader${i}@xn--bcher-kva.example`
+        : i % 13 === 9
+          ? `r.${i}+news@${'l'.repeat(63)}.example.com`
+          : `reader${i}@example.com`;
   return {
     from: i % 2 ? { name: 'Korea Pro Daily', address: 'daily@koreapro.example' } : 'Gazette <gazette@koreapro.example>',
     to: name ? { name, address: email } : email,
@@ -149,6 +160,9 @@ describe('the fast path builds what sendMail builds', () => {
       expect(f.to).toEqual(s.to);
       expect(f.from).toBe(s.from);
       expect(headersOf(f.parsed)).toEqual(headersOf(s.parsed));
+      // To and Message-ID byte for byte, folding included.
+      for (const field of [/^To: .*(?:\r\n[ \t].*)*/m, /^Message-ID: .*(?:\r\n[ \t].*)*/m])
+        expect(field.exec(f.raw.toString('utf8'))?.[0]).toBe(field.exec(s.raw.toString('utf8'))?.[0]);
       expect(f.parsed.html).toBe(s.parsed.html);
       expect(f.parsed.text).toBe(s.parsed.text);
       // The reader's values really are in the message (not both sides empty).
