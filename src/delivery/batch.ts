@@ -4,7 +4,7 @@ import type { ReaderStore } from '../subscriptions/readers.js';
 import type { Tokens } from '../subscriptions/tokens.js';
 import type { Audience, AudienceEntry } from './audience.js';
 import type { Dispatcher } from './dispatcher.js';
-import type { Ledger, Settlement } from './ledger.js';
+import { type Ledger, RENDER_FAILED, type Settlement } from './ledger.js';
 import { MailError, type Mailer } from './mailer.js';
 import { type Identity, readerEnvelope, readerLinks } from './message.js';
 import type { ListRates, MailRate } from './rate.js';
@@ -150,7 +150,12 @@ export class BatchSender {
         // The reader's topic set could not be rendered: recorded, and the edition ends incomplete.
         if (!(err instanceof RenderFailedError)) throw err;
         report.failed += 1;
-        return { readerId: entry.readerId, state: 'failed', detail: err.reason, reason: 'render-failed' };
+        return {
+          readerId: entry.readerId,
+          state: 'failed',
+          detail: `${RENDER_FAILED}: ${err.reason}`,
+          reason: RENDER_FAILED,
+        };
       }
       const links = readerLinks(this.deps.identity, this.deps.tokens, list, found.reader.id);
       const reader = {

@@ -196,14 +196,38 @@ export class Dispatcher {
       );
     }
     const run = await this.editions.startRun(editionId);
+    const reopened = await this.reopenUnrendered(editionId);
     const { pending, batches } = await this.pending(editionId);
     if (batches.length === 0) {
       await this.editions.recordEnd(editionId, 'dispatched', 0);
       return { status: 'dispatched' };
     }
     await this.fanOut.start(editionId, run);
-    this.log.info({ event: 'edition.resumed', editionId, run, pending, batches: batches.length }, 'edition resumed');
+    this.log.info(
+      { event: 'edition.resumed', editionId, run, pending, batches: batches.length, reopened },
+      'edition resumed',
+    );
     return { status: 'resumed', run, pending, batches: batches.length };
+  }
+
+  /**
+   * Readers failed because their topic set could not be rendered were sent nothing: a resume
+   * renders those sets again and sends to them (a render that fails again fails them again, and
+   * the edition ends `incomplete` again, with the reason). Returns how many were re-opened.
+   */
+  private async reopenUnrendered(editionId: string): Promise<number> {
+    const sets = new Set(await this.renders.forgetFailures(editionId));
+    if (sets.size === 0) return 0;
+    const size = (await this.editions.batchSize(editionId)) ?? 100;
+    const total = (await this.editions.status(editionId))?.audience ?? 0;
+    let reopened = 0;
+    for (let start = 0; start < total; start += size) {
+      const ids = (await this.audience.range(editionId, start, size))
+        .filter((e) => sets.has(topicKey(e.topics)))
+        .map((e) => e.readerId);
+      reopened += await this.ledger.reopenRenderFailed(editionId, ids);
+    }
+    return reopened;
   }
 
   /** Stop an edition for good: readers not yet sent are settled `cancelled`. */

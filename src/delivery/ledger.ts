@@ -70,6 +70,25 @@ end
 return n
 `;
 
+// Re-open readers whose entry is `failed <time> render-failed…` (their topic set could not be
+// rendered, nothing was sent): the entry goes and the counts with it. ARGV: reader ids.
+const REOPEN_RENDER_FAILED = `
+local n = 0
+for i = 1, #ARGV do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if cur and string.match(cur, '^failed %S+ render%-failed') then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('HINCRBY', KEYS[2], 'failed', -1)
+    redis.call('HINCRBY', KEYS[2], 'reason:failed:render-failed', -1)
+    n = n + 1
+  end
+end
+return n
+`;
+
+/** The detail of a reader failed because its topic set could not be rendered (see {@link Ledger.reopenRenderFailed}). */
+export const RENDER_FAILED = 'render-failed';
+
 /** A Lua script run by its SHA (EVALSHA), loaded on first use: the text is not sent with every call. */
 class Script {
   private readonly sha: string;
@@ -90,6 +109,7 @@ class Script {
 const claimScript = new Script(CLAIM);
 const releaseScript = new Script(RELEASE);
 const settleScript = new Script(SETTLE);
+const reopenScript = new Script(REOPEN_RENDER_FAILED);
 
 /** One reader's final state, for {@link Ledger.settleEach}. */
 export interface Settlement {
@@ -201,6 +221,24 @@ export class Ledger {
       settled += await this.settleEach(editionId, group);
     }
     return settled;
+  }
+
+  /**
+   * Take back the `failed` entries of readers whose topic set could not be rendered (nothing was
+   * sent to them), so that a resume sends to them; other entries stay. Returns how many.
+   */
+  async reopenRenderFailed(editionId: string, readerIds: readonly string[]): Promise<number> {
+    let reopened = 0;
+    for (let i = 0; i < readerIds.length; i += 1000) {
+      reopened += Number(
+        await reopenScript.run(
+          this.redis,
+          [this.k.ledger(editionId), this.k.editionStatus(editionId)],
+          readerIds.slice(i, i + 1000),
+        ),
+      );
+    }
+    return reopened;
   }
 
   /** Ledger lines of `readerIds`, in order (null: never claimed). */

@@ -86,6 +86,27 @@ export class Renders {
     return set === 'OK';
   }
 
+  /**
+   * Forget the renders of an edition that failed (and their `renderError` entries), so the next
+   * reader of such a topic set renders it again; returns the email topic sets (`a+b`) that had
+   * failed. For a resume: a render that failed for a reason since fixed (a template, a worker's
+   * version) is not stuck with its first failure.
+   */
+  async forgetFailures(editionId: string): Promise<string[]> {
+    const status = this.k.editionStatus(editionId);
+    const fields = (await this.redis.hkeys(status)).filter((f) => f.startsWith('renderError:'));
+    const sets: string[] = [];
+    for (const field of fields) {
+      const key = field.slice('renderError:'.length);
+      const renderKeyName = this.k.editionRender(editionId, key);
+      const stored = await this.redis.get(renderKeyName);
+      if (stored && 'failed' in (JSON.parse(stored) as StoredRender)) await this.redis.del(renderKeyName);
+      await this.redis.hdel(status, field);
+      if (!key.endsWith('~web')) sets.push(key);
+    }
+    return sets;
+  }
+
   /** The stored render; null when absent. @throws RenderFailedError when it failed. */
   async get(editionId: string, key: string): Promise<RenderedDigest | null> {
     const json = await this.redis.get(this.k.editionRender(editionId, key));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPreview } from '../../src/cli/preview.js';
 import { describeStatus } from '../../src/cli/progress.js';
-import { runEdition } from '../../src/cli/run-edition.js';
+import { followEdition, runEdition } from '../../src/cli/run-edition.js';
 import { formatStatus, statusReport } from '../../src/cli/status-report.js';
 import type { Container } from '../../src/container.js';
 import { buildApp } from '../../src/http/app.js';
@@ -140,5 +140,22 @@ describe('a poisoned briefing in an edition', () => {
       `poison topic set: state ${run.status}, ${sink.messages.length} mailed, ${run.result.failed} failed (render-failed), ` +
         `renderErrors ${run.result.renderErrors?.length}`,
     );
+
+    // A resume renders the failed set again (the cause may have been fixed since): here it fails
+    // again, so the edition stays incomplete with the same reason; nobody is mailed twice and the
+    // counts hold (the re-opened reader is failed once, not twice).
+    sink.reset();
+    const resumed = await gazette.services.dispatcher.resume(run.editionId);
+    expect(resumed).toMatchObject({ status: 'resumed', pending: 1, batches: 1 });
+    const again = await followEdition(gazette.services, run.editionId);
+    expect(again).toMatchObject({ state: 'incomplete', failed: 1, dispatched: run.result.dispatched });
+    expect(again.renderErrors?.[0]).toMatchObject({ topics: 'north-korea' });
+    expect(again.renderErrors?.[0]?.reason).toMatch(/every briefing of this topic set was dropped/);
+    expect(sink.messages).toEqual([]);
+    const entry = await gazette.services.ledger.entry(
+      run.editionId,
+      (await gazette.services.readers.findByEmail('nk-only@example.com'))?.id ?? '',
+    );
+    expect(entry).toMatch(/^failed \S+ render-failed: /);
   });
 });
