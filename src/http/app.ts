@@ -54,7 +54,7 @@ export async function buildApp(s: Services, log: Logger, opts: AppOptions = {}):
   app.setSerializerCompiler(serializerCompiler);
 
   const pages = await loadPages(s.templates.dir);
-  installErrorHandling(app, pages);
+  installErrorHandling(app, pages, BODY_LIMIT);
   // Refuse a declared oversized body before anything reads it: fastify checks `bodyLimit` only
   // for the bodies it buffers itself, not for multipart or the streamed CSV import.
   app.addHook('onRequest', async (req) => {

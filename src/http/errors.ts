@@ -25,7 +25,7 @@ const GENERIC: Record<number, string> = {
   403: 'Forbidden.',
   404: 'Not found.',
   405: 'Method not allowed.',
-  413: 'The request body is too large (at most 16 KB).',
+  413: 'The request body is too large.',
   415: 'Unsupported content type.',
   429: 'Too many requests. Try again later.',
 };
@@ -86,9 +86,21 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, pages: Pag
 }
 
 /** One error handler and one not-found handler for the whole app. */
-export function installErrorHandling(app: FastifyInstance, pages: Pages): void {
+/** `16 KB`, `16 MB`: a body limit as the 413 answer states it. */
+function sizeOf(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+/** @param bodyLimit - the server's body limit, for a route that sets none of its own */
+export function installErrorHandling(app: FastifyInstance, pages: Pages, bodyLimit: number): void {
   app.setErrorHandler((err, req, reply) => {
-    const problem = toProblem(err);
+    let problem = toProblem(err);
+    // The limit of the route asked (the CSV import takes 16 MB, the rest 16 KB).
+    if (problem.status === 413)
+      problem = {
+        ...problem,
+        message: `The request body is too large (at most ${sizeOf(req.routeOptions.bodyLimit ?? bodyLimit)}).`,
+      };
     if (problem.status >= 500) {
       req.log.error({
         event: 'http.error',

@@ -97,6 +97,15 @@ describe('the admin API', () => {
     expect(out.headers['content-type']).toMatch(/text\/csv/);
     expect(out.body.split('\n')[0]).toBe('email,name,status,topics,updated_at');
     expect(out.body).toMatch(/^ivy@example\.com,Ivy,confirmed,china;trade,/m);
+    // The import's own limit, and the 413 says which.
+    const huge = await t.app.inject({
+      method: 'POST',
+      url: '/api/lists/korea-daily/import',
+      headers: { ...auth, 'content-type': 'text/csv', accept: 'application/json' },
+      payload: `email\n${'x'.repeat(17 * 1024 * 1024)}\n`,
+    });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json()).toMatchObject({ message: 'The request body is too large (at most 16 MB).' });
   });
 
   it('erases a reader: no key or value holds the address, and a re-import is skipped as suppressed', async () => {

@@ -121,6 +121,7 @@ describe('double opt-in, preferences and abuse limits over HTTP', () => {
     expect(topic.json()).toMatchObject({ field: 'topics' });
     const big = await subscribe({ email: 'x@example.com', name: 'x'.repeat(20_000) });
     expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ message: 'The request body is too large (at most 16 KB).' });
     const broken = await t.app.inject({
       method: 'POST',
       url: '/subscribe',
