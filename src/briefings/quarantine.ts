@@ -23,6 +23,22 @@ export interface QuarantinedDocument {
 
 const EXCERPT_LIMIT = 2000;
 
+// One step, so two runs meeting the same document at once both count: `times` is the stored
+// entry's plus one, written into the new entry in place of its `"times":-1`. ARGV: id, entry
+// JSON, time (ms). Returns the count.
+const ADD = `
+local before = redis.call('HGET', KEYS[1], ARGV[1])
+local times = 1
+if before then
+  local ok, old = pcall(cjson.decode, before)
+  times = ((ok and type(old) == 'table' and tonumber(old.times)) or 1) + 1
+end
+local doc = string.gsub(ARGV[2], '"times":%-1', '"times":' .. times, 1)
+redis.call('HSET', KEYS[1], ARGV[1], doc)
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[1])
+return times
+`;
+
 /**
  * The quarantine: never drops a document silently. One entry per document: its id is a hash of
  * the source and the document's own id (else its origin and excerpt), so the same document met
@@ -38,15 +54,12 @@ export class Quarantine {
     const excerpt = entry.excerpt.slice(0, EXCERPT_LIMIT);
     const key = entry.documentId === undefined ? `${entry.origin}\n${excerpt}` : `document\n${entry.documentId}`;
     const id = createHash('sha256').update(`${entry.source}\n${key}`).digest('hex').slice(0, 16);
-    const before = await this.redis.hget(this.k.quarantine, id);
-    const times = before === null ? 1 : ((JSON.parse(before) as QuarantinedDocument).times ?? 1) + 1;
-    const doc: QuarantinedDocument = { ...entry, excerpt, id, times, at: now.toISOString() };
-    await this.redis
-      .multi()
-      .hset(this.k.quarantine, id, JSON.stringify(doc))
-      .zadd(this.k.quarantineByTime, 'NX', now.getTime(), id)
-      .exec();
-    return doc;
+    // `"times":-1` appears once: inside a JSON string a quote is escaped.
+    const doc: QuarantinedDocument = { ...entry, excerpt, id, times: -1, at: now.toISOString() };
+    const times = Number(
+      await this.redis.eval(ADD, 2, this.k.quarantine, this.k.quarantineByTime, id, JSON.stringify(doc), now.getTime()),
+    );
+    return { ...doc, times };
   }
 
   /** Newest first. */

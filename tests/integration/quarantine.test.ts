@@ -139,6 +139,20 @@ describe('importing a folder with bad documents', () => {
     expect(parseQuarantine(listed.stdout)).toHaveLength(4);
     expect(await gazette.services.quarantine.list(100)).toHaveLength(4);
     expect(await gazette.services.briefings.count()).toBe(2);
+    // Met by both imports: each entry counts 2.
+    expect((await gazette.services.quarantine.list(100)).map((d) => d.times)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('counts every meeting of a document, also when runs quarantine it at the same moment', async () => {
+    const q = gazette.services.quarantine;
+    const entry = { source: 'race', origin: 'race.json', documentId: '77', code: 'PARSE', reason: 'r', excerpt: '"x"' };
+    const added = await Promise.all(Array.from({ length: 20 }, () => q.add(entry)));
+    expect(added.map((d) => d.times).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    const stored = (await q.list(100)).find((d) => d.source === 'race');
+    expect(stored).toMatchObject({ ...entry, times: 20 });
+    expect(await q.remove(stored?.id ?? '')).toBe(true);
   });
 
   it('shows queue counts and the quarantine size in status', async () => {
