@@ -11,7 +11,8 @@ import { followEdition, runEdition } from '../../src/cli/run-edition.js';
 import { formatStatus, statusReport } from '../../src/cli/status-report.js';
 import type { Container } from '../../src/container.js';
 import { buildApp } from '../../src/http/app.js';
-import { startGazette } from '../support/gazette.js';
+import { runCli, STACK } from '../support/cli.js';
+import { gazetteEnv, startGazette } from '../support/gazette.js';
 import { ADMIN } from '../support/http.js';
 import { testRedis } from '../support/redis.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
@@ -158,4 +159,25 @@ describe('a poisoned briefing in an edition', () => {
     );
     expect(entry).toMatch(/^failed \S+ render-failed: /);
   });
+
+  it('`gazette send` of such an edition says which topic set was not rendered and exits 1', async () => {
+    sink.reset();
+    const LATEST = { publishedAt: '2026-11-24T00:00:00.000Z', modifiedAt: '2026-11-24T00:00:00.000Z' };
+    await store(
+      gazette,
+      [
+        briefing(300, ['north-korea'], { title: 'Launch\u0000site', ...LATEST }),
+        briefing(301, ['china'], { title: 'Another China briefing', ...LATEST }),
+      ],
+      new Date('2026-11-24T00:00:00Z'),
+    );
+    const r = await runCli(['send', '--list', 'korea-daily', '--at', '2026-11-25T01:00:00Z'], gazetteEnv(redis, sink), {
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/incomplete/);
+    expect(r.stdout).toMatch(/topic set north-korea not rendered/);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(sink.messages.flatMap((m) => m.to)).not.toContain('nk-only@example.com');
+  }, 90_000);
 });
