@@ -170,6 +170,8 @@ describe('a page over maxBytes', () => {
   const store = new BriefingStore(client, k);
   const quarantine = new Quarantine(client, k);
   const classify = createClassifier([{ slug: 'all', name: 'All', terms: [], keywords: [] }], 'all');
+  const cursors = new CursorStore(client, k);
+  const collector = () => new Collector(store, quarantine, cursors, classify);
   let wp: WordPressServer;
 
   beforeAll(async () => {
@@ -199,7 +201,7 @@ describe('a page over maxBytes', () => {
       allowPrivate: true,
       maxBytes: 300_000,
     });
-    const report = await new Collector(store, quarantine, new CursorStore(client, k), classify).collect(source);
+    const report = await collector().collect(source);
     console.log(
       `oversized pages: 150 posts, maxBytes 300000 → ${report.new} collected, ${report.quarantined} quarantined`,
     );
@@ -212,5 +214,35 @@ describe('a page over maxBytes', () => {
     for (const post of made.filter((p) => p !== big))
       expect(await store.get(briefingId('wp', String(post.id))), `post ${post.id}`).not.toBeNull();
     expect(wp.postRequests().some((u) => u.searchParams.get('_fields') === 'id')).toBe(true);
+  });
+
+  it('a page too large to read whose ids cannot be listed fails the run, saying so, and the next run reads it', async () => {
+    const start = Date.now() - 1_800_000;
+    const made = Array.from({ length: 12 }, (_, i) =>
+      wp.publish({
+        date: start + i * 1000,
+        modified: start + i * 1000,
+        title: `Large ${i}`,
+        content: `<p>${'mid '.repeat(12_000)}</p>`,
+      }),
+    );
+    const large = sourceSchema.parse({
+      id: 'wp',
+      type: 'wordpress',
+      url: wp.origin,
+      allowPrivate: true,
+      maxBytes: 300_000,
+    });
+    const cursor = await cursors.get('wp');
+    wp.behaviour.emptyFields = true;
+    await expect(collector().collect(large)).rejects.toMatchObject({
+      code: 'WP_PAGE_UNREADABLE',
+      message: expect.stringMatching(/over 300000 bytes and its _fields=id answer lists no post ids/),
+    });
+    expect(await cursors.get('wp')).toEqual(cursor);
+    expect(await store.get(briefingId('wp', String(made[0]?.id)))).toBeNull();
+    wp.reset();
+    const report = await collector().collect(large);
+    expect(report.new).toBe(made.length);
   });
 });

@@ -50,6 +50,8 @@ export interface WpBehaviour {
   unstableTies?: boolean;
   /** Post lists of two or more repeat their first post in place of their last (the page stays as long). */
   duplicateFirst?: boolean;
+  /** A `_fields` request answers an empty list (as a caching layer that drops the query might). */
+  emptyFields?: boolean;
 }
 
 export interface WordPressServer {
@@ -288,6 +290,7 @@ export async function startWordPressServer(options: WordPressServerOptions = {})
       .map((q) => render(q, embed))
       .map((r) => (fields ? Object.fromEntries(fields.map((f) => [f, r[f]])) : r));
     if (state.behaviour.duplicateFirst && body.length >= 2) body[body.length - 1] = body[0];
+    if (fields && state.behaviour.emptyFields) body.length = 0;
     const huge = state.behaviour.hugeBytes;
     if (huge)
       body.push({

@@ -346,6 +346,15 @@ export class WordPressClient {
     const listed = await this.getJson('/wp/v2/posts', { ...plain, _fields: 'id' }, pageMayEnd);
     if (listed === END) return END;
     const ids = (Array.isArray(listed.json) ? listed.json : []).flatMap((p: unknown) => postId(p) ?? []);
+    // A page too large to read whose ids cannot be listed would pass for an empty one and end
+    // the walk with its posts unread: the run fails instead, saying so (the cursor stays).
+    if (ids.length === 0) {
+      throw new SourceError(
+        'WP_PAGE_UNREADABLE',
+        `${listed.url}: the page is over ${this.policy.maxBytes} bytes and its _fields=id answer lists no post ids`,
+        true,
+      );
+    }
     const page: Page = { posts: [], url: listed.url, count: ids.length, refused: [] };
     const read = async (chunk: string[]): Promise<void> => {
       try {
