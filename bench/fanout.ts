@@ -278,14 +278,8 @@ export async function runFanout(o: {
     const gazette = await gazetteRow('gazette', { redisUrl: redis.url, dir, readers: o.readers, sink, extra: pool });
     const messageFile = path.join(dir, 'message.json');
     await writeFile(messageFile, gazette.sample ?? '');
-    const ceiling = wanted('ceiling')
-      ? await poolRow('ceiling (raw, pre-built)', 'ceiling', {
-          readers: o.readers,
-          sink,
-          messageFile,
-          connections: o.connections,
-        })
-      : undefined;
+    const pooled = { readers: o.readers, sink, messageFile, connections: o.connections };
+    const ceiling = wanted('ceiling') ? await poolRow('ceiling (raw, pre-built)', 'ceiling', pooled) : undefined;
     // Naive: Gazette itself as it was before the fast path (MAIL_COMPOSE=sendMail: nodemailer
     // composes every message), with the same Redis, ledger, workers, sink and pool.
     const naive = wanted('naive')
@@ -298,14 +292,7 @@ export async function runFanout(o: {
         })
       : undefined;
     // For reference: sendMail alone in a loop (no Redis, no ledger, no queue).
-    const bareSendMail = wanted('bare')
-      ? await poolRow('bare sendMail loop (no Redis)', 'naive', {
-          readers: o.readers,
-          sink,
-          messageFile,
-          connections: o.connections,
-        })
-      : undefined;
+    const bareSendMail = wanted('bare') ? await poolRow('bare sendMail loop (no Redis)', 'naive', pooled) : undefined;
     const rows = [gazette.row, ceiling, naive?.row, bareSendMail].filter((r): r is FanoutRow => r !== undefined);
     let dkimMicrosPerMessage: number | undefined;
     let dkimMicrosPerSignature: number | undefined;
