@@ -1,18 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { MailTransportSetting } from '../config.js';
 import type { Personalizer, ReaderValues } from '../render/personalize.js';
 import { createDkimSigner, type DkimAlgorithm, type DkimSigner } from './dkim.js';
 import { composeTemplate, FastMimeError, fillTemplate, type MessageTemplate } from './fast-mime.js';
 import { HEADER_LIMITS, headerName, headerText, safeAddress } from './headers.js';
-import { enhancedCode, type SmtpStage, stageOf, type Verdict, verdict } from './verdicts.js';
+import { classify } from './mail-error.js';
+import { handToPool, type PoolTransport } from './pool.js';
+
+export { classify, MailError } from './mail-error.js';
 
 /**
- * The only file that imports nodemailer. One pooled transport per worker process: SMTP
- * (`smtp://`, `smtps://`) or a file outbox that writes one `.eml` per message.
+ * The mailer: nodemailer's transports behind one interface. One pooled transport per worker
+ * process: SMTP (`smtp://`, `smtps://`) or a file outbox that writes one `.eml` per message.
+ * Errors are judged in `mail-error.ts`; a digest's filled bytes go to the pool in `pool.ts`.
  */
 
 export type Address = string | { name: string; address: string };
@@ -55,32 +58,6 @@ export interface SendReceipt {
   messageId: string;
   /** SMTP server's answer, or the outbox file path. */
   response: string;
-}
-
-/** A failed send, with its {@link Verdict}: who is at fault, and whether a retry can help. */
-export class MailError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly verdict: Verdict,
-    readonly stage: SmtpStage,
-    readonly responseCode?: number,
-    readonly enhancedCode?: string,
-  ) {
-    super(message);
-  }
-
-  /** A bounded label for metrics: the enhanced status code, else the reply code, else the error code. */
-  get reason(): string {
-    return this.enhancedCode ?? (this.responseCode ? String(this.responseCode) : this.code);
-  }
-
-  /** Short, address-free detail for the ledger and logs: `550 5.1.1 rcpt`. */
-  get detail(): string {
-    return [this.responseCode, this.enhancedCode, this.stage === 'none' ? this.code : this.stage]
-      .filter(Boolean)
-      .join(' ');
-  }
 }
 
 export interface Mailer {
@@ -130,30 +107,6 @@ export function toMailOptions(m: OutgoingMessage): SendMailOptions {
     ...(m.list || m.unsubscribe ? { list } : {}),
     headers,
   };
-}
-
-export function classify(err: unknown): MailError {
-  const e = err as { code?: string; responseCode?: number; command?: string; response?: string };
-  const code = e.code ?? 'EUNKNOWN';
-  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const stage = stageOf(e.command);
-  const enhanced = enhancedCode(e.response);
-  // An address nodemailer itself refuses (no server involved) is this reader's fault alone.
-  const v: Verdict =
-    code === 'EENVELOPE' && e.command === 'API'
-      ? 'reader-rejected'
-      : code === 'EAUTH' && responseCode === undefined
-        ? 'edition-blocked'
-        : verdict({
-            stage,
-            ...(responseCode !== undefined ? { code: responseCode } : {}),
-            ...(enhanced ? { enhanced } : {}),
-          });
-  // The server's own text often quotes the recipient's address: keep it out of messages, which end up in logs and job data.
-  const what = `SMTP ${e.command ?? 'send'} failed: ${responseCode ?? ''} ${enhanced ?? ''} ${code}`
-    .replace(/\s+/g, ' ')
-    .trim();
-  return new MailError(what, code, v, stage, responseCode, enhanced);
 }
 
 /** Pool settings of the SMTP transport (the benchmark's ceiling uses the same). */
@@ -257,39 +210,6 @@ export async function createMailer(
       transport.close();
     },
   };
-}
-
-/** nodemailer's SMTP pool as a transport: `send(mail, callback)`, what `sendMail` ends in. */
-interface PoolTransport {
-  send(mail: object, callback: (err: Error | null, info: { response?: string }) => void): void;
-}
-
-/**
- * A finished message straight to nodemailer's SMTP pool, which queues it, picks a connection,
- * and sends it (`MAIL FROM`, `RCPT TO`, `DATA`, its own dot-stuffing and errors, as for any
- * message). `sendMail({ raw, envelope })` would first run the message through nodemailer's
- * composer, which for raw bytes only wraps them again: a MimeNode, random bytes for a boundary
- * and a Message-ID it does not use, and a stream pipeline per message. The mail object has what
- * the pool reads: the envelope, the Message-ID (for its log and its queue entry) and a fresh
- * stream each time it is asked (a message requeued on another connection is read again).
- */
-function handToPool(
-  pool: PoolTransport,
-  raw: Buffer,
-  envelope: { from: string; to: string[] },
-  messageId: string,
-): Promise<{ response?: string }> {
-  const bare = messageId.replace(/[<>\s]/g, '');
-  const mail = {
-    data: {},
-    message: {
-      getEnvelope: () => ({ from: envelope.from, to: [...envelope.to] }),
-      messageId: () => messageId,
-      getHeader: (key: string) => (key.toLowerCase() === 'message-id' ? `<${bare}>` : undefined),
-      createReadStream: () => Readable.from([raw], { objectMode: false }),
-    },
-  };
-  return new Promise((resolve, reject) => pool.send(mail, (err, info) => (err ? reject(err) : resolve(info))));
 }
 
 /**
