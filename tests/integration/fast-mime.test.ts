@@ -179,6 +179,31 @@ describe('the fast path builds what sendMail builds', () => {
     }
   }, 180_000);
 
+  it('a message the pool sends again on a new connection (421 at MAIL FROM on a reused one) arrives once, whole', async () => {
+    sink.reset();
+    const d = digests[1];
+    if (!d) throw new Error('no digest');
+    const [first, second] = [messageFor(1, d.personalizer, d.topics), messageFor(2, d.personalizer, d.topics)];
+    const mailer = await createMailer({ kind: 'smtp', url: `${sink.url}?ignoreTLS=true` }, undefined, {
+      compose: 'fast',
+      maxConnections: 1,
+    });
+    try {
+      await mailer.sendDigest(first);
+      // The next MAIL FROM, on the connection that sent `first`, is refused as the server
+      // closing: nodemailer's pool puts the message back and sends it over a new connection.
+      sink.refuseNextMail(1, { code: 421, message: '4.4.2 Connection idle too long, closing' });
+      await mailer.sendDigest(second);
+    } finally {
+      await mailer.close();
+    }
+    const got = await sink.waitFor(2);
+    expect(got.map((m) => m.parsed.messageId)).toEqual([first.messageId, second.messageId]);
+    const whole = second.digest(second.reader);
+    expect(got[1]?.parsed.text).toBe(whole.text);
+    expect(got[1]?.parsed.html).toBe(whole.html);
+  });
+
   it.each(['rsa-sha256', 'ed25519-sha256', 'rsa-sha256,ed25519-sha256'])(
     'DKIM_ALGORITHM=%s: fast-path and sendMail messages carry one signature per key, each verifies',
     async (name) => {

@@ -43,6 +43,8 @@ export interface SmtpSink {
    * until called again with `null`.
    */
   refuseAt(stage: 'greeting' | 'auth' | 'mail', reply: SinkReply | null): void;
+  /** Answers the next `n` MAIL FROM commands with `reply` (then as before). */
+  refuseNextMail(n: number, reply: SinkReply): void;
   /** Answers the next `n` messages at the end of DATA with `reply` instead of 250. */
   failNext(n: number, reply: SinkReply): void;
   /** Destroys the socket as soon as the next `n` messages start arriving in DATA. */
@@ -71,6 +73,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const events = new EventEmitter();
   const rejections = new Map<string, SinkReply>();
   const failures: SinkReply[] = [];
+  const mailFailures: SinkReply[] = [];
   let drops = 0;
   let delayMs = 0;
   const refusals = new Map<'greeting' | 'auth' | 'mail', SinkReply>();
@@ -123,7 +126,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback(err, err ? undefined : { user: auth.username ?? 'test' });
     },
     onMailFrom(_address, _session, callback) {
-      callback(refusal('mail'));
+      const once = mailFailures.shift();
+      callback(once ? replyError(once) : refusal('mail'));
     },
     onRcptTo(address, _session, callback) {
       const reply = rejections.get(address.address.toLowerCase());
@@ -155,6 +159,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       if (reply) refusals.set(stage, reply);
       else refusals.delete(stage);
     },
+    refuseNextMail(n, reply) {
+      for (let i = 0; i < n; i++) mailFailures.push(reply);
+    },
     failNext(n, reply) {
       for (let i = 0; i < n; i++) failures.push(reply);
     },
@@ -185,6 +192,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       rejections.clear();
       refusals.clear();
       failures.length = 0;
+      mailFailures.length = 0;
       drops = 0;
       delayMs = 0;
     },
