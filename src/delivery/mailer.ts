@@ -5,7 +5,8 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { MailTransportSetting } from '../config.js';
 import type { Personalizer, ReaderValues } from '../render/personalize.js';
 import { createDkimSigner, type DkimAlgorithm, type DkimSigner } from './dkim.js';
-import { composeTemplate, FastMimeError, fillTemplate, type MessageTemplate } from './fast-mime.js';
+import { fillTemplate } from './fast-mime.js';
+import { FastTemplates } from './fast-templates.js';
 import { HEADER_LIMITS, headerName, headerText, safeAddress } from './headers.js';
 import { classify } from './mail-error.js';
 import { handToPool, type PoolTransport } from './pool.js';
@@ -186,7 +187,7 @@ export async function createMailer(
       throw classify(err);
     }
   };
-  const templates = new FastTemplates();
+  const templates = new FastTemplates(slowMessage, toMailOptions);
   return {
     destination: `${url.protocol}//${url.host}`,
     send,
@@ -284,35 +285,4 @@ function outboxMailer(dir: string, dkimOptions: object, signer: DkimSigner | nul
 function slowMessage(m: DigestMessage): OutgoingMessage {
   const { digest, reader, ...rest } = m;
   return { ...rest, ...digest(reader) };
-}
-
-/**
- * The fast path's templates, per topic set's digest (held weakly: they go with the digest) and
- * per named/unnamed reader and sender headers. A template nodemailer's output cannot be cut into
- * is remembered as null: those readers go through sendMail.
- */
-class FastTemplates {
-  private readonly byDigest = new WeakMap<Personalizer, Map<string, Promise<MessageTemplate | null>>>();
-
-  of(m: DigestMessage): Promise<MessageTemplate | null> {
-    const named = Boolean(m.reader.name);
-    const digest = m.digest.template(named);
-    if (!digest) return Promise.resolve(null);
-    let forDigest = this.byDigest.get(m.digest);
-    if (!forDigest) {
-      forDigest = new Map();
-      this.byDigest.set(m.digest, forDigest);
-    }
-    const key = JSON.stringify([named, m.from, m.replyTo, m.list, m.kind]);
-    let template = forDigest.get(key);
-    if (!template) {
-      const base = slowMessage({ ...m, reader: { ...m.reader, name: named ? 'x' : '' } });
-      template = composeTemplate((marks) => toMailOptions({ ...base, ...marks }), digest, m.from).catch((err) => {
-        if (err instanceof FastMimeError) return null;
-        throw err;
-      });
-      forDigest.set(key, template);
-    }
-    return template;
-  }
 }
